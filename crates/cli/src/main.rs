@@ -1,0 +1,337 @@
+//! `petrel`: Petrel from the command line, over the same engine and the same data folder as the
+//! app (`PETREL_DATA_DIR` moves both). Handy for scripting, for tests, and for a quick look.
+
+use std::io::{BufRead, Read};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use petrel_engine::engine::server;
+use petrel_engine::model::{Account, NewAccount, OutgoingMessage, Security};
+use petrel_engine::Engine;
+
+#[derive(Parser)]
+#[command(name = "petrel", version, about = "Petrel mail from the command line")]
+struct Cli {
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add, list or remove accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Fetch new mail (all accounts, or one).
+    Sync {
+        /// The account's address or id.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List an account's folders.
+    Folders {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List the newest messages of a folder.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        /// Folder path (default INBOX).
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(long, default_value_t = 30)]
+        limit: u32,
+    },
+    /// Show one message (by the id `list` prints).
+    Show { id: i64 },
+    /// Send a plain-text message. The body is read from --body, else from standard input.
+    Send {
+        #[arg(long)]
+        account: Option<String>,
+        /// Recipients, comma separated.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        cc: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        body: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an IMAP + SMTP account. The settings are tested before anything is saved.
+    Add(AddAccount),
+    /// List accounts.
+    List,
+    /// Remove an account, its local mail and its stored password.
+    Remove { account: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Sec {
+    Tls,
+    Starttls,
+    Plain,
+}
+
+impl From<Sec> for Security {
+    fn from(s: Sec) -> Security {
+        match s {
+            Sec::Tls => Security::Tls,
+            Sec::Starttls => Security::Starttls,
+            Sec::Plain => Security::Plain,
+        }
+    }
+}
+
+#[derive(Args)]
+struct AddAccount {
+    #[arg(long)]
+    email: String,
+    /// Your name as recipients see it.
+    #[arg(long, default_value = "")]
+    name: String,
+    #[arg(long)]
+    imap_host: String,
+    #[arg(long)]
+    imap_port: Option<u16>,
+    #[arg(long, value_enum, default_value = "tls")]
+    imap_security: Sec,
+    /// Default: the e-mail address.
+    #[arg(long)]
+    imap_username: Option<String>,
+    #[arg(long)]
+    smtp_host: String,
+    #[arg(long)]
+    smtp_port: Option<u16>,
+    #[arg(long, value_enum, default_value = "tls")]
+    smtp_security: Sec,
+    #[arg(long)]
+    smtp_username: Option<String>,
+    /// Read the password from the first line of standard input instead of asking.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PETREL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("petrel: could not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("petrel: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Engine errors become their plain-words summary, with the technical detail after it.
+fn plain(e: petrel_engine::Error) -> anyhow::Error {
+    let u = e.to_user();
+    anyhow!("{}\n  details: {}", u.summary, u.detail)
+}
+
+fn find_account(engine: &Engine, which: Option<&str>) -> Result<Account> {
+    let accounts = engine.accounts().map_err(plain)?;
+    match which {
+        None => match accounts.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => bail!("no account yet: add one with `petrel account add`"),
+            _ => bail!("there are several accounts: choose one with --account ADDRESS"),
+        },
+        Some(w) => accounts
+            .into_iter()
+            .find(|a| a.email.eq_ignore_ascii_case(w) || a.id.to_string() == w)
+            .ok_or_else(|| anyhow!("no account {w}")),
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if !from_stdin {
+        eprint!("Password (input is shown; use --password-stdin to pipe it): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given");
+    }
+    Ok(password)
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let engine = Engine::open_default().map_err(plain)?;
+    match cli.command {
+        Command::Account(AccountCommand::Add(a)) => {
+            let password = read_password(a.password_stdin)?;
+            let imap_user = a.imap_username.clone().unwrap_or_else(|| a.email.clone());
+            let smtp_user = a.smtp_username.clone().unwrap_or_else(|| a.email.clone());
+            let new = NewAccount {
+                display_name: a.name.clone(),
+                email: a.email.clone(),
+                password,
+                imap: server(&a.imap_host, a.imap_port, a.imap_security.into(), &imap_user, true),
+                smtp: server(&a.smtp_host, a.smtp_port, a.smtp_security.into(), &smtp_user, false),
+            };
+            let account = engine.add_account(new).await.map_err(plain)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&account)?);
+            } else {
+                println!("Added {} (account {}).", account.email, account.id);
+            }
+        }
+        Command::Account(AccountCommand::List) => {
+            let accounts = engine.accounts().map_err(plain)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&accounts)?);
+            } else {
+                for a in accounts {
+                    println!(
+                        "{}\t{}\t{}:{} ({})\t{}:{} ({})",
+                        a.id,
+                        a.email,
+                        a.imap.host,
+                        a.imap.port,
+                        a.imap.security.as_str(),
+                        a.smtp.host,
+                        a.smtp.port,
+                        a.smtp.security.as_str()
+                    );
+                }
+            }
+        }
+        Command::Account(AccountCommand::Remove { account }) => {
+            let a = find_account(&engine, Some(&account))?;
+            engine.remove_account(a.id).await.map_err(plain)?;
+            println!("Removed {}.", a.email);
+        }
+        Command::Sync { account } => {
+            let accounts = match account {
+                Some(w) => vec![find_account(&engine, Some(&w))?],
+                None => engine.accounts().map_err(plain)?,
+            };
+            for a in accounts {
+                let r = engine.sync_account(a.id).await.map_err(plain)?;
+                if cli.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"account": a.email, "folders": r.folders,
+                            "new_messages": r.new_messages, "bodies": r.bodies})
+                    );
+                } else {
+                    println!(
+                        "{}: {} folders, {} new messages, {} bodies downloaded",
+                        a.email, r.folders, r.new_messages, r.bodies
+                    );
+                }
+            }
+        }
+        Command::Folders { account } => {
+            let a = find_account(&engine, account.as_deref())?;
+            let folders = engine.folders(a.id).map_err(plain)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&folders)?);
+            } else {
+                for f in folders {
+                    let role = f.role.map(|r| r.as_str()).unwrap_or("");
+                    println!("{}\t{}\t{} unread / {}", f.path, role, f.unread, f.total);
+                }
+            }
+        }
+        Command::List {
+            account,
+            folder,
+            limit,
+        } => {
+            let a = find_account(&engine, account.as_deref())?;
+            let f = engine
+                .folders(a.id)
+                .map_err(plain)?
+                .into_iter()
+                .find(|f| f.path.eq_ignore_ascii_case(&folder))
+                .ok_or_else(|| anyhow!("no folder {folder} (run `petrel sync` first?)"))?;
+            let page = engine.messages(f.id, 0, limit).map_err(plain)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                for m in page.items {
+                    let from = m
+                        .from
+                        .map(|a| a.name.unwrap_or(a.email))
+                        .unwrap_or_default();
+                    let mark = if m.seen { ' ' } else { '*' };
+                    println!("{}\t{mark} {}\t{}", m.id, from, m.subject);
+                }
+                println!("({} messages in {})", page.total, f.path);
+            }
+        }
+        Command::Show { id } => {
+            let v = engine.message(id).await.map_err(plain)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                let from = v
+                    .summary
+                    .from
+                    .as_ref()
+                    .map(|a| a.email.clone())
+                    .unwrap_or_default();
+                println!("From: {from}\nSubject: {}\n\n{}", v.summary.subject, v.text);
+            }
+        }
+        Command::Send {
+            account,
+            to,
+            cc,
+            subject,
+            body,
+        } => {
+            let a = find_account(&engine, account.as_deref())?;
+            let body = match body {
+                Some(b) => b,
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut s)
+                        .context("reading the message body from standard input")?;
+                    s
+                }
+            };
+            engine
+                .send(OutgoingMessage {
+                    account_id: a.id,
+                    to,
+                    cc,
+                    subject,
+                    body,
+                    in_reply_to: None,
+                })
+                .await
+                .map_err(plain)?;
+            println!("Sent.");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,447 @@
+//! [`Engine`]: the one facade over store, servers and secrets that the desktop shell and the
+//! command line share. Cheap to clone (an `Arc` inside); every method is safe to call from any
+//! task. Reads come from the local store and never wait for the network.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+use crate::imap;
+use crate::mime;
+use crate::model::{
+    Account, ComposeDraft, EngineEvent, Folder, FolderRole, MessagePage, MessageView, NewAccount,
+    OutgoingMessage, Security, ServerSettings,
+};
+use crate::net::Tls;
+use crate::paths;
+use crate::secrets::Secrets;
+use crate::smtp;
+use crate::store::Store;
+
+/// How many of the newest INBOX messages get their bodies downloaded during a sync.
+const PREFETCH_BODIES: u32 = 500;
+const BODY_BATCH: usize = 50;
+
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    data_dir: PathBuf,
+    store: Store,
+    secrets: Secrets,
+    tls: Tls,
+    events: broadcast::Sender<EngineEvent>,
+    /// One sync at a time per account.
+    sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// What a sync of one account did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub folders: usize,
+    pub new_messages: usize,
+    pub bodies: usize,
+}
+
+impl Engine {
+    /// Opens the engine on the usual data folder (see [`paths::data_dir`]), with the password
+    /// store the user chose (see [`Secrets::from_env`]).
+    pub fn open_default() -> Result<Engine> {
+        let dir = paths::data_dir()?;
+        let secrets = Secrets::from_env(&dir);
+        Engine::open(&dir, secrets)
+    }
+
+    pub fn open(data_dir: &Path, secrets: Secrets) -> Result<Engine> {
+        let store = Store::open(&paths::database_path(data_dir))?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                data_dir: data_dir.to_path_buf(),
+                store,
+                secrets,
+                tls: Tls::platform()?,
+                events,
+                sync_locks: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Events from now on (sync progress, new mail, errors).
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // No receiver is fine: nobody is listening (e.g. the command line).
+        let _ = self.inner.events.send(event);
+    }
+
+    async fn password(&self, account_id: i64) -> Result<String> {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || engine.inner.secrets.get(account_id))
+            .await
+            .map_err(|e| Error::Internal(format!("reading the keychain: {e}")))?
+    }
+
+    /// Checks the settings against the real servers (log in to both), then saves the account
+    /// and its password (to the keychain). Nothing is saved if anything fails.
+    pub async fn add_account(&self, new: NewAccount) -> Result<Account> {
+        let new = validate(new)?;
+        let (incoming, outgoing) = tokio::join!(
+            imap::Connection::connect(&self.inner.tls, &new.imap, &new.password),
+            smtp::check_login(&new.smtp, &new.password)
+        );
+        incoming?.logout().await;
+        outgoing?;
+        let account =
+            self.inner
+                .store
+                .insert_account(&new.display_name, &new.email, &new.imap, &new.smtp)?;
+        let engine = self.clone();
+        let password = new.password.clone();
+        let id = account.id;
+        let stored = tokio::task::spawn_blocking(move || engine.inner.secrets.set(id, &password))
+            .await
+            .map_err(|e| Error::Internal(format!("writing the keychain: {e}")))
+            .and_then(|r| r);
+        if let Err(e) = stored {
+            self.inner.store.delete_account(id)?;
+            return Err(e);
+        }
+        Ok(account)
+    }
+
+    pub async fn remove_account(&self, account_id: i64) -> Result<()> {
+        self.inner.store.delete_account(account_id)?;
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || engine.inner.secrets.delete(account_id))
+            .await
+            .map_err(|e| Error::Internal(format!("writing the keychain: {e}")))?
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.inner.store.accounts()
+    }
+
+    pub fn folders(&self, account_id: i64) -> Result<Vec<Folder>> {
+        self.inner.store.folders(account_id)
+    }
+
+    pub fn messages(&self, folder_id: i64, offset: u32, limit: u32) -> Result<MessagePage> {
+        self.inner
+            .store
+            .messages_page(folder_id, offset, limit.min(1000))
+    }
+
+    /// The message for the reader; its body is downloaded first if it is not stored yet.
+    /// Opening a message marks it read, here at once and on the server in the background.
+    pub async fn message(&self, message_id: i64) -> Result<MessageView> {
+        if !self.inner.store.has_body(message_id)? {
+            let loc = self.inner.store.message_location(message_id)?;
+            let mut conn = self.connect_imap(loc.account_id).await?;
+            let fetched = conn.fetch_bodies(&loc.folder_path, &[loc.uid]).await;
+            conn.logout().await;
+            let (_, raw) = fetched?
+                .into_iter()
+                .find(|(uid, _)| *uid == loc.uid)
+                .ok_or_else(|| Error::NotFound("The message on the server".to_string()))?;
+            let parsed = mime::parse_body(raw);
+            self.inner.store.store_body(
+                message_id,
+                &parsed.body,
+                &parsed.snippet,
+                parsed.has_attachments,
+            )?;
+        }
+        let mut view = self
+            .inner
+            .store
+            .message_view(message_id)?
+            .ok_or_else(|| Error::NotFound("The message".to_string()))?;
+        if !view.summary.seen {
+            self.inner.store.set_seen(message_id, true)?;
+            view.summary.seen = true;
+            let engine = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = engine.mark_seen_on_server(message_id).await {
+                    tracing::warn!("marking message {message_id} read on the server failed: {e}");
+                }
+            });
+        }
+        Ok(view)
+    }
+
+    async fn mark_seen_on_server(&self, message_id: i64) -> Result<()> {
+        let loc = self.inner.store.message_location(message_id)?;
+        let mut conn = self.connect_imap(loc.account_id).await?;
+        let host = conn.host.clone();
+        conn.session
+            .select(&loc.folder_path)
+            .await
+            .map_err(|e| imap::imap_error(&host, e))?;
+        {
+            use futures::StreamExt;
+            let mut s = conn
+                .session
+                .uid_store(loc.uid.to_string(), "+FLAGS.SILENT (\\Seen)")
+                .await
+                .map_err(|e| imap::imap_error(&host, e))?;
+            while s.next().await.is_some() {}
+        }
+        self.emit(EngineEvent::FolderChanged {
+            account_id: loc.account_id,
+            folder_id: loc.folder_id,
+        });
+        conn.logout().await;
+        Ok(())
+    }
+
+    async fn connect_imap(&self, account_id: i64) -> Result<imap::Connection> {
+        let account = self.inner.store.account(account_id)?;
+        let password = self.password(account_id).await?;
+        imap::Connection::connect(&self.inner.tls, &account.imap, &password).await
+    }
+
+    fn sync_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .sync_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        locks.entry(account_id).or_default().clone()
+    }
+
+    /// Syncs every folder of the account, INBOX first, then downloads the newest INBOX bodies.
+    /// Errors are also reported as an `AccountError` event.
+    pub async fn sync_account(&self, account_id: i64) -> Result<SyncReport> {
+        let result = self.sync_account_inner(account_id).await;
+        match &result {
+            Ok(_) => self.emit(EngineEvent::SyncDone { account_id }),
+            Err(e) => self.emit(EngineEvent::AccountError {
+                account_id,
+                error: e.to_user(),
+            }),
+        }
+        result
+    }
+
+    async fn sync_account_inner(&self, account_id: i64) -> Result<SyncReport> {
+        let lock = self.sync_lock(account_id);
+        let _guard = lock.lock().await;
+        let store = &self.inner.store;
+        let mut conn = self.connect_imap(account_id).await?;
+        let entries = conn.list_folders().await?;
+        if store.sync_folder_list(account_id, &entries)? {
+            self.emit(EngineEvent::FoldersChanged { account_id });
+        }
+        let folders = store.folders(account_id)?;
+        let mut report = SyncReport {
+            folders: folders.len(),
+            ..SyncReport::default()
+        };
+        for folder in &folders {
+            let state = store.folder_state(folder.id)?;
+            let events = self.inner.events.clone();
+            let path = folder.path.clone();
+            let folder_id = folder.id;
+            let outcome = conn
+                .sync_folder(store, &state, |done, total| {
+                    let _ = events.send(EngineEvent::SyncProgress {
+                        account_id,
+                        folder: path.clone(),
+                        done,
+                        total,
+                    });
+                    let _ = events.send(EngineEvent::FolderChanged {
+                        account_id,
+                        folder_id,
+                    });
+                })
+                .await?;
+            report.new_messages += outcome.new_ids.len();
+            if outcome.changed() {
+                self.emit(EngineEvent::FolderChanged {
+                    account_id,
+                    folder_id,
+                });
+            }
+            let quiet = matches!(
+                folder.role,
+                Some(FolderRole::Junk | FolderRole::Trash | FolderRole::Sent | FolderRole::Drafts)
+            );
+            if !outcome.initial && !outcome.new_ids.is_empty() && !quiet {
+                let messages = store
+                    .message_summaries(&outcome.new_ids)?
+                    .into_iter()
+                    .filter(|m| !m.seen)
+                    .collect::<Vec<_>>();
+                if !messages.is_empty() {
+                    self.emit(EngineEvent::NewMail {
+                        account_id,
+                        folder_id,
+                        messages,
+                    });
+                }
+            }
+        }
+        if let Some(inbox) = folders.iter().find(|f| f.role == Some(FolderRole::Inbox)) {
+            report.bodies = self.prefetch_bodies(&mut conn, inbox).await?;
+        }
+        conn.logout().await;
+        Ok(report)
+    }
+
+    async fn prefetch_bodies(&self, conn: &mut imap::Connection, folder: &Folder) -> Result<usize> {
+        let store = &self.inner.store;
+        let missing = store.messages_without_body(folder.id, PREFETCH_BODIES)?;
+        let mut stored = 0;
+        for batch in missing.chunks(BODY_BATCH) {
+            let uids: Vec<u32> = batch.iter().map(|(_, uid)| *uid).collect();
+            let by_uid: HashMap<u32, i64> = batch.iter().map(|(id, uid)| (*uid, *id)).collect();
+            for (uid, raw) in conn.fetch_bodies(&folder.path, &uids).await? {
+                if let Some(id) = by_uid.get(&uid) {
+                    let parsed = mime::parse_body(raw);
+                    store.store_body(*id, &parsed.body, &parsed.snippet, parsed.has_attachments)?;
+                    stored += 1;
+                }
+            }
+            self.emit(EngineEvent::FolderChanged {
+                account_id: folder.account_id,
+                folder_id: folder.id,
+            });
+        }
+        Ok(stored)
+    }
+
+    /// A composer pre-filled to answer a stored message.
+    pub async fn reply_draft(&self, message_id: i64) -> Result<ComposeDraft> {
+        let view = self.message(message_id).await?;
+        let loc = self.inner.store.message_location(message_id)?;
+        Ok(mime::reply_draft(loc.account_id, &view))
+    }
+
+    /// Sends a message through the account's SMTP server, then files a copy in its Sent folder.
+    pub async fn send(&self, out: OutgoingMessage) -> Result<()> {
+        let account = self.inner.store.account(out.account_id)?;
+        let threading = match out.in_reply_to {
+            Some(parent) => {
+                let (mid, refs) = self.inner.store.threading(parent)?;
+                mime::threading_for(mid.as_deref(), &refs)
+            }
+            None => None,
+        };
+        let message = mime::build_message(&account.display_name, &account.email, &out, threading)?;
+        let password = self.password(account.id).await?;
+        smtp::send(&account.smtp, &password, &message).await?;
+        // The message is out; a failed Sent copy must not make it look unsent.
+        if let Err(e) = self
+            .file_in_sent(&account, &password, &message.formatted())
+            .await
+        {
+            tracing::warn!("the sent message could not be copied to Sent: {e}");
+        }
+        Ok(())
+    }
+
+    async fn file_in_sent(&self, account: &Account, password: &str, raw: &[u8]) -> Result<()> {
+        let Some(sent) = self
+            .inner
+            .store
+            .folder_by_role(account.id, FolderRole::Sent)?
+        else {
+            return Ok(());
+        };
+        let mut conn = imap::Connection::connect(&self.inner.tls, &account.imap, password).await?;
+        let host = conn.host.clone();
+        conn.session
+            .append(&sent.path, Some("(\\Seen)"), None, raw)
+            .await
+            .map_err(|e| imap::imap_error(&host, e))?;
+        conn.logout().await;
+        Ok(())
+    }
+}
+
+fn validate(mut new: NewAccount) -> Result<NewAccount> {
+    new.email = new.email.trim().to_string();
+    new.display_name = new.display_name.trim().to_string();
+    let Some((local, domain)) = new.email.split_once('@') else {
+        return Err(Error::InvalidInput(format!(
+            "“{}” is not an e-mail address.",
+            new.email
+        )));
+    };
+    if local.is_empty() || domain.is_empty() || domain.contains('@') {
+        return Err(Error::InvalidInput(format!(
+            "“{}” is not an e-mail address.",
+            new.email
+        )));
+    }
+    if new.password.is_empty() {
+        return Err(Error::InvalidInput(
+            "Enter the password of the account.".into(),
+        ));
+    }
+    for (label, s) in [("incoming", &mut new.imap), ("outgoing", &mut new.smtp)] {
+        s.host = s.host.trim().to_string();
+        s.username = s.username.trim().to_string();
+        if s.host.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "Enter the {label} server's name."
+            )));
+        }
+        if s.port == 0 {
+            return Err(Error::InvalidInput(format!(
+                "Enter the {label} server's port."
+            )));
+        }
+        if s.username.is_empty() {
+            s.username = new.email.clone();
+        }
+    }
+    if new.display_name.is_empty() {
+        new.display_name = local.to_string();
+    }
+    Ok(new)
+}
+
+/// The usual port for a protocol and security.
+pub fn default_port(imap: bool, security: Security) -> u16 {
+    match (imap, security) {
+        (true, Security::Tls) => 993,
+        (true, _) => 143,
+        (false, Security::Tls) => 465,
+        (false, Security::Starttls) => 587,
+        (false, Security::Plain) => 25,
+    }
+}
+
+/// Settings with the usual port and the address as the user name.
+pub fn server(
+    host: &str,
+    port: Option<u16>,
+    security: Security,
+    username: &str,
+    imap: bool,
+) -> ServerSettings {
+    ServerSettings {
+        host: host.to_string(),
+        port: port.unwrap_or_else(|| default_port(imap, security)),
+        security,
+        username: username.to_string(),
+    }
+}

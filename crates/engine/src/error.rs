@@ -1,0 +1,149 @@
+//! The engine's error type. Every variant knows how to say what went wrong in plain words
+//! ([`Error::to_user`]) and keeps the technical detail for a "Details" disclosure and for logs.
+
+use crate::model::{ErrorKind, UserError};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the server name {host} could not be found: {source}")]
+    HostNotFound {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{host}:{port} refused the connection")]
+    ConnectionRefused { host: String, port: u16 },
+    #[error("{what} took too long and was given up")]
+    Timeout { what: String },
+    #[error("the connection to {host}:{port} failed: {source}")]
+    Network {
+        host: String,
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the secure connection to {host} failed: {detail}")]
+    Tls { host: String, detail: String },
+    #[error("the certificate of {host} is not trusted: {detail}")]
+    CertificateNotTrusted { host: String, detail: String },
+    #[error("{host} does not offer STARTTLS, so the connection cannot be encrypted")]
+    NoStarttls { host: String },
+    #[error("{server} did not accept the user name or password: {detail}")]
+    AuthFailed { server: String, detail: String },
+    #[error("{server} answered unexpectedly: {detail}")]
+    Protocol { server: String, detail: String },
+    #[error("the keychain: {0}")]
+    Keychain(String),
+    #[error("the mail database ({context}): {source}")]
+    Storage {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("the data folder {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("the server refused the message: {0}")]
+    SendRejected(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::HostNotFound { .. } => ErrorKind::HostNotFound,
+            Error::ConnectionRefused { .. } => ErrorKind::ConnectionRefused,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Network { .. } => ErrorKind::ConnectionRefused,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::CertificateNotTrusted { .. } => ErrorKind::CertificateNotTrusted,
+            Error::NoStarttls { .. } => ErrorKind::NoEncryption,
+            Error::AuthFailed { .. } => ErrorKind::AuthFailed,
+            Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Keychain(_) => ErrorKind::Keychain,
+            Error::Storage { .. } | Error::Io { .. } => ErrorKind::Storage,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::SendRejected(_) => ErrorKind::SendRejected,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// One sentence a person can act on.
+    pub fn summary(&self) -> String {
+        match self {
+            Error::HostNotFound { host, .. } => format!(
+                "The server “{host}” could not be found. Check the server name and your internet connection."
+            ),
+            Error::ConnectionRefused { host, port } => format!(
+                "The server “{host}” refused the connection on port {port}. Check the port and the security setting."
+            ),
+            Error::Timeout { what } => {
+                format!("{what} took too long. The server may be down or a firewall may block it.")
+            }
+            Error::Network { host, .. } => format!(
+                "The connection to “{host}” failed. Check your internet connection and try again."
+            ),
+            Error::Tls { host, .. } => format!(
+                "A secure connection to “{host}” could not be made. Check the port and the security setting."
+            ),
+            Error::CertificateNotTrusted { host, .. } => format!(
+                "The certificate of “{host}” is not trusted, so Petrel did not send your password to it."
+            ),
+            Error::NoStarttls { host } => format!(
+                "“{host}” does not offer encryption (STARTTLS) on this port. Petrel will not send your password unencrypted."
+            ),
+            Error::AuthFailed { server, .. } => format!(
+                "{server} did not accept the user name or password. Check them and try again."
+            ),
+            Error::Protocol { server, .. } => {
+                format!("{server} answered in a way Petrel did not expect.")
+            }
+            Error::Keychain(detail) => format!("Petrel could not use the system keychain: {detail}"),
+            Error::Storage { .. } | Error::Io { .. } => {
+                "Petrel could not read or write its mail database. Check that the disk is not full."
+                    .to_string()
+            }
+            Error::InvalidInput(msg) => msg.clone(),
+            Error::NotFound(what) => format!("{what} no longer exists."),
+            Error::SendRejected(reason) => format!("The server refused to send the message: {reason}"),
+            Error::Internal(msg) => format!("Something went wrong inside Petrel: {msg}"),
+        }
+    }
+
+    pub fn to_user(&self) -> UserError {
+        let mut detail = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        UserError {
+            kind: self.kind(),
+            summary: self.summary(),
+            detail,
+        }
+    }
+
+    pub(crate) fn storage(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Storage { context, source }
+    }
+}
+
+impl From<Error> for UserError {
+    fn from(e: Error) -> UserError {
+        e.to_user()
+    }
+}

@@ -1,0 +1,257 @@
+//! IMAP with async-imap: connecting (implicit TLS, or STARTTLS that is never skipped), the folder
+//! list with SPECIAL-USE roles, header-first sync newest first in chunks, and lazy bodies.
+
+mod folders;
+mod sync;
+
+use futures::StreamExt;
+
+use crate::error::{Error, Result};
+use crate::model::{Security, ServerSettings};
+use crate::net::{self, Stream, Tls};
+
+pub use folders::{folder_role, FolderEntry};
+pub use sync::{FolderSync, HEADER_FIELDS};
+
+pub type ImapSession = async_imap::Session<Box<dyn Stream>>;
+
+/// A logged-in IMAP connection and what the server said it can do.
+pub struct Connection {
+    pub session: ImapSession,
+    pub host: String,
+    capabilities: Vec<String>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("imap::Connection")
+            .field("host", &self.host)
+            .finish()
+    }
+}
+
+fn server_name(host: &str) -> String {
+    format!("The incoming server {host}")
+}
+
+pub(crate) fn imap_error(host: &str, e: async_imap::error::Error) -> Error {
+    use async_imap::error::Error as E;
+    match e {
+        E::Io(source) if source.kind() == std::io::ErrorKind::TimedOut => Error::Timeout {
+            what: format!("Talking to {host}"),
+        },
+        E::Io(source) => Error::Network {
+            host: host.to_string(),
+            port: 0,
+            source,
+        },
+        E::ConnectionLost => Error::Network {
+            host: host.to_string(),
+            port: 0,
+            source: std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "the server closed the connection",
+            ),
+        },
+        other => Error::Protocol {
+            server: server_name(host),
+            detail: other.to_string(),
+        },
+    }
+}
+
+impl Connection {
+    /// Connects, secures the connection as the settings say, and logs in.
+    pub async fn connect(
+        tls: &Tls,
+        settings: &ServerSettings,
+        password: &str,
+    ) -> Result<Connection> {
+        let host = settings.host.as_str();
+        let tcp = net::tcp_connect(host, settings.port).await?;
+        let client = match settings.security {
+            Security::Tls => {
+                let stream = tls.handshake(host, tcp).await?;
+                let mut client = async_imap::Client::new(Box::new(stream) as Box<dyn Stream>);
+                read_greeting(host, &mut client).await?;
+                client
+            }
+            Security::Starttls => {
+                let mut client = async_imap::Client::new(Box::new(tcp) as Box<dyn Stream>);
+                read_greeting(host, &mut client).await?;
+                // Whatever the greeting advertised, ask: a server that refuses is an error, never a
+                // reason to go on unencrypted.
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|_| Error::NoStarttls {
+                        host: host.to_string(),
+                    })?;
+                let plain = client.into_inner();
+                let stream = tls.handshake(host, plain).await?;
+                async_imap::Client::new(Box::new(stream) as Box<dyn Stream>)
+            }
+            Security::Plain => {
+                let mut client = async_imap::Client::new(Box::new(tcp) as Box<dyn Stream>);
+                read_greeting(host, &mut client).await?;
+                client
+            }
+        };
+        let login = tokio::time::timeout(
+            net::CONNECT_TIMEOUT,
+            client.login(&settings.username, password),
+        )
+        .await;
+        let mut session = match login {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    what: format!("Logging in to {host}"),
+                })
+            }
+            Ok(Ok(session)) => session,
+            Ok(Err((async_imap::error::Error::No(detail), _))) => {
+                return Err(Error::AuthFailed {
+                    server: server_name(host),
+                    detail,
+                })
+            }
+            Ok(Err((e, _))) => return Err(imap_error(host, e)),
+        };
+        // Capabilities may change after login (CONDSTORE, QRESYNC appear only then on Dovecot).
+        let caps = session
+            .capabilities()
+            .await
+            .map_err(|e| imap_error(host, e))?;
+        let capabilities = caps
+            .iter()
+            .map(|c| match c {
+                async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+                async_imap::types::Capability::Auth(a) => {
+                    format!("AUTH={}", a.to_ascii_uppercase())
+                }
+                async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
+            })
+            .collect();
+        Ok(Connection {
+            session,
+            host: host.to_string(),
+            capabilities,
+        })
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
+    }
+
+    /// The folder list, with roles.
+    pub async fn list_folders(&mut self) -> Result<Vec<FolderEntry>> {
+        let host = self.host.clone();
+        let mut out = Vec::new();
+        {
+            let mut names = self
+                .session
+                .list(Some(""), Some("*"))
+                .await
+                .map_err(|e| imap_error(&host, e))?;
+            while let Some(name) = names.next().await {
+                let name = name.map_err(|e| imap_error(&host, e))?;
+                out.push(folders::entry_from_name(&name));
+            }
+        }
+        folders::assign_fallback_roles(&mut out);
+        Ok(out)
+    }
+
+    /// Downloads whole messages by UID: (uid, raw bytes). `BODY.PEEK[]` leaves \Seen alone.
+    pub async fn fetch_bodies(
+        &mut self,
+        folder: &str,
+        uids: &[u32],
+    ) -> Result<Vec<(u32, Vec<u8>)>> {
+        let host = self.host.clone();
+        self.session
+            .examine(folder)
+            .await
+            .map_err(|e| imap_error(&host, e))?;
+        let set = uid_set(uids);
+        let mut out = Vec::with_capacity(uids.len());
+        let mut stream = self
+            .session
+            .uid_fetch(&set, "(UID BODY.PEEK[])")
+            .await
+            .map_err(|e| imap_error(&host, e))?;
+        while let Some(f) = stream.next().await {
+            let f = f.map_err(|e| imap_error(&host, e))?;
+            if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                out.push((uid, body.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn logout(mut self) {
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(5), self.session.logout()).await;
+    }
+}
+
+async fn read_greeting(host: &str, client: &mut async_imap::Client<Box<dyn Stream>>) -> Result<()> {
+    match tokio::time::timeout(net::CONNECT_TIMEOUT, client.read_response()).await {
+        Err(_) => Err(Error::Timeout {
+            what: format!("Waiting for the greeting of {host}"),
+        }),
+        Ok(Err(source)) => Err(Error::Network {
+            host: host.to_string(),
+            port: 0,
+            source,
+        }),
+        Ok(Ok(None)) => Err(Error::Protocol {
+            server: server_name(host),
+            detail: "the server closed the connection without a greeting (is this an IMAP port?)"
+                .into(),
+        }),
+        Ok(Ok(Some(_))) => Ok(()),
+    }
+}
+
+/// A compact UID set: `1:5,7,9:12`.
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uid_sets_are_compact() {
+        assert_eq!(
+            super::uid_set(&[5, 1, 2, 3, 7, 9, 10, 11, 3]),
+            "1:3,5,7,9:11"
+        );
+        assert_eq!(super::uid_set(&[4]), "4");
+        assert_eq!(super::uid_set(&[]), "");
+    }
+}

@@ -1,0 +1,20 @@
+//! Petrel's mail engine: everything a mail client does except drawing windows.
+//!
+//! Data flows one way: server → engine → SQLite → events → UI. The engine owns the store
+//! ([`store`]), talks to servers ([`imap`], [`smtp`]) over verified TLS ([`net`]), keeps passwords in
+//! the OS keychain ([`secrets`]) and parses and composes mail ([`mime`]). [`Engine`] is the one
+//! facade the desktop shell and the `petrel` command line use. This crate has no UI dependency.
+
+pub mod engine;
+pub mod error;
+pub mod imap;
+pub mod mime;
+pub mod model;
+pub mod net;
+pub mod paths;
+pub mod secrets;
+pub mod smtp;
+pub mod store;
+
+pub use engine::Engine;
+pub use error::{Error, Result};

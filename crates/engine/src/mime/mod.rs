@@ -1,0 +1,452 @@
+//! Reading and writing mail: parsing with mail-parser (headers for the list, whole messages for
+//! the reader) and composing with lettre's builder (replies with correct threading headers).
+
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::error::{Error, Result};
+use crate::model::{Address, AttachmentInfo, ComposeDraft, MessageView, OutgoingMessage};
+use crate::store::{NewMessage, StoredBody};
+
+/// IMAP flags as booleans: seen, flagged, answered, draft.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub draft: bool,
+}
+
+const SNIPPET_CHARS: usize = 160;
+
+fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+    a.map(|a| {
+        a.iter()
+            .filter_map(|addr| {
+                addr.address().map(|email| Address {
+                    name: addr
+                        .name()
+                        .map(str::to_string)
+                        .filter(|n| !n.trim().is_empty()),
+                    email: email.to_string(),
+                })
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Builds a list row from the header bytes the server sent (or a whole message).
+pub fn parse_headers(
+    uid: u32,
+    header: &[u8],
+    flags: Flags,
+    internal_date: i64,
+    size: u32,
+) -> NewMessage {
+    let Some(msg) = MessageParser::default().parse_headers(header) else {
+        // Not even a header block: keep the message visible rather than dropping it.
+        return NewMessage {
+            uid,
+            subject: String::new(),
+            date: internal_date,
+            size,
+            seen: flags.seen,
+            flagged: flags.flagged,
+            answered: flags.answered,
+            draft: flags.draft,
+            ..NewMessage::default()
+        };
+    };
+    let date = msg
+        .date()
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp())
+        .unwrap_or(internal_date);
+    let has_attachments = msg.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
+    });
+    NewMessage {
+        uid,
+        message_id: msg.message_id().map(str::to_string),
+        in_reply_to: msg
+            .in_reply_to()
+            .as_text_list()
+            .and_then(|l| l.last().map(|s| s.to_string()))
+            .or_else(|| msg.in_reply_to().as_text().map(str::to_string)),
+        refs: msg
+            .references()
+            .as_text_list()
+            .map(|l| l.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(" "))
+            .or_else(|| msg.references().as_text().map(str::to_string))
+            .unwrap_or_default(),
+        subject: msg.subject().unwrap_or_default().trim().to_string(),
+        from: addr_list(msg.from()).into_iter().next(),
+        to: addr_list(msg.to()),
+        cc: addr_list(msg.cc()),
+        reply_to: addr_list(msg.reply_to()),
+        date,
+        size,
+        seen: flags.seen,
+        flagged: flags.flagged,
+        answered: flags.answered,
+        draft: flags.draft,
+        has_attachments,
+    }
+}
+
+/// Parsed body: what the reader shows, plus the list's snippet and attachment mark.
+pub struct ParsedBody {
+    pub body: StoredBody,
+    pub snippet: String,
+    pub has_attachments: bool,
+}
+
+/// Parses a whole message for the reader. Malformed mail still yields something to show.
+pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
+    let (text, attachments) = match MessageParser::default().parse(&raw) {
+        Some(msg) => {
+            let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+            let attachments = msg
+                .attachments()
+                .map(|part| AttachmentInfo {
+                    filename: part
+                        .attachment_name()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| "attachment".to_string()),
+                    mime_type: part
+                        .content_type()
+                        .map(|ct| match ct.subtype() {
+                            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                            None => ct.ctype().to_string(),
+                        })
+                        .unwrap_or_else(|| "application/octet-stream".to_string()),
+                    size: u32::try_from(part.contents().len()).unwrap_or(u32::MAX),
+                })
+                .collect::<Vec<_>>();
+            (text, attachments)
+        }
+        None => (String::from_utf8_lossy(&raw).into_owned(), Vec::new()),
+    };
+    let snippet = snippet_of(&text);
+    let has_attachments = !attachments.is_empty();
+    ParsedBody {
+        body: StoredBody {
+            raw,
+            text,
+            attachments,
+        },
+        snippet,
+        has_attachments,
+    }
+}
+
+/// The first words of a text, on one line, quoted lines skipped.
+pub fn snippet_of(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('>') {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line);
+        if out.chars().count() >= SNIPPET_CHARS {
+            break;
+        }
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(SNIPPET_CHARS)
+        .collect()
+}
+
+/// "Re: subject", without stacking "Re: Re:" (nor "AW:", "SV:", … which some clients send).
+pub fn reply_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let stripped = ["re:", "aw:", "sv:", "vs:", "antw:", "ref:"]
+            .iter()
+            .find(|p| lower.starts_with(*p))
+            .map(|p| s[p.len()..].trim_start());
+        match stripped {
+            Some(rest) => s = rest,
+            None => break,
+        }
+    }
+    format!("Re: {s}")
+}
+
+fn format_address(a: &Address) -> String {
+    match &a.name {
+        Some(name)
+            if name
+                .chars()
+                .any(|c| matches!(c, ',' | '"' | '<' | '>' | '@' | ';' | ':')) =>
+        {
+            format!(
+                "\"{}\" <{}>",
+                name.replace('\\', "\\\\").replace('"', "\\\""),
+                a.email
+            )
+        }
+        Some(name) => format!("{name} <{}>", a.email),
+        None => a.email.clone(),
+    }
+}
+
+/// A composer pre-filled to answer `original`: to its Reply-To (else From), "Re:" subject,
+/// the original quoted under an attribution line.
+pub fn reply_draft(account_id: i64, original: &MessageView) -> ComposeDraft {
+    let recipients: Vec<&Address> = if original.reply_to.is_empty() {
+        original.summary.from.iter().collect()
+    } else {
+        original.reply_to.iter().collect()
+    };
+    let to = recipients
+        .into_iter()
+        .map(format_address)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let who = original
+        .summary
+        .from
+        .as_ref()
+        .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
+        .unwrap_or_else(|| "someone".to_string());
+    let when = mail_parser::DateTime::from_timestamp(original.summary.date).to_rfc822();
+    let mut body = format!("\n\nOn {when}, {who} wrote:\n");
+    for line in original.text.lines() {
+        if line.starts_with('>') {
+            body.push('>');
+        } else {
+            body.push_str("> ");
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    ComposeDraft {
+        account_id,
+        to,
+        cc: String::new(),
+        subject: reply_subject(&original.summary.subject),
+        body,
+        in_reply_to: Some(original.summary.id),
+    }
+}
+
+/// Parses recipients as typed in the composer: `a@x.org, "Bo, B." <bo@x.org>; c@y.org`.
+pub fn parse_recipients(field: &str) -> Result<Vec<lettre::message::Mailbox>> {
+    let field = field.trim();
+    if field.is_empty() {
+        return Ok(Vec::new());
+    }
+    let normalised = field.replace(';', ",");
+    let list: lettre::message::Mailboxes = normalised.parse().map_err(|e| {
+        Error::InvalidInput(format!("“{field}” is not a valid list of addresses ({e})."))
+    })?;
+    Ok(list.into_iter().collect())
+}
+
+/// Threading headers for a reply: In-Reply-To and References (parent's References + its id).
+pub struct Threading {
+    pub in_reply_to: String,
+    pub references: String,
+}
+
+pub fn threading_for(parent_message_id: Option<&str>, parent_refs: &str) -> Option<Threading> {
+    let id = parent_message_id?
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    if id.is_empty() {
+        return None;
+    }
+    let mut refs: Vec<String> = parent_refs
+        .split_whitespace()
+        .map(|r| format!("<{}>", r.trim_start_matches('<').trim_end_matches('>')))
+        .collect();
+    refs.push(format!("<{id}>"));
+    Some(Threading {
+        in_reply_to: format!("<{id}>"),
+        references: refs.join(" "),
+    })
+}
+
+/// A Message-ID on the sender's own domain.
+pub fn new_message_id(from_email: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let domain = from_email
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or("petrel.invalid");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(nanos);
+    h.write_u32(std::process::id());
+    format!("<{:x}.{:016x}@{}>", nanos, h.finish(), domain)
+}
+
+/// Builds the RFC 5322 message the composer describes.
+pub fn build_message(
+    from_name: &str,
+    from_email: &str,
+    out: &OutgoingMessage,
+    threading: Option<Threading>,
+) -> Result<lettre::Message> {
+    use lettre::message::header::ContentType;
+
+    let from: lettre::message::Mailbox = format!(
+        "{} <{}>",
+        from_name.replace(['<', '>', '"'], ""),
+        from_email
+    )
+    .parse()
+    .or_else(|_| from_email.parse())
+    .map_err(|e| {
+        Error::InvalidInput(format!(
+            "The sender address {from_email} is not valid ({e})."
+        ))
+    })?;
+    let to = parse_recipients(&out.to)?;
+    let cc = parse_recipients(&out.cc)?;
+    if to.is_empty() && cc.is_empty() {
+        return Err(Error::InvalidInput("Add at least one recipient.".into()));
+    }
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .subject(out.subject.trim())
+        .message_id(Some(new_message_id(from_email)))
+        .user_agent(format!("Petrel/{}", env!("CARGO_PKG_VERSION")));
+    for m in to {
+        builder = builder.to(m);
+    }
+    for m in cc {
+        builder = builder.cc(m);
+    }
+    if let Some(t) = threading {
+        builder = builder.in_reply_to(t.in_reply_to).references(t.references);
+    }
+    // Line endings are normalised to CRLF by lettre; no bare LF reaches the wire.
+    builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(out.body.clone())
+        .map_err(|e| Error::InvalidInput(format!("The message could not be built: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_subject_does_not_stack() {
+        assert_eq!(reply_subject("Hello"), "Re: Hello");
+        assert_eq!(reply_subject("Re: Hello"), "Re: Hello");
+        assert_eq!(reply_subject("RE: re: AW: Hello"), "Re: Hello");
+        assert_eq!(reply_subject(""), "Re: ");
+    }
+
+    #[test]
+    fn headers_are_parsed_with_encoded_words() {
+        let raw = b"From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <jm@example.de>\r\n\
+To: a@example.org, \"Bo, B.\" <bo@example.org>\r\n\
+Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\
+Date: Tue, 01 Jul 2025 10:00:00 +0200\r\n\
+Message-ID: <abc@example.de>\r\n\
+In-Reply-To: <parent@example.de>\r\n\
+References: <root@example.de> <parent@example.de>\r\n\
+Content-Type: multipart/mixed; boundary=x\r\n\r\n";
+        let m = parse_headers(
+            7,
+            raw,
+            Flags {
+                seen: true,
+                ..Flags::default()
+            },
+            0,
+            1234,
+        );
+        assert_eq!(m.uid, 7);
+        assert_eq!(m.subject, "Grüße");
+        assert_eq!(
+            m.from.as_ref().unwrap().name.as_deref(),
+            Some("Jürgen Müller")
+        );
+        assert_eq!(m.to.len(), 2);
+        assert_eq!(m.to[1].name.as_deref(), Some("Bo, B."));
+        assert_eq!(m.date, 1751356800);
+        assert_eq!(m.message_id.as_deref(), Some("abc@example.de"));
+        assert_eq!(m.in_reply_to.as_deref(), Some("parent@example.de"));
+        assert_eq!(m.refs, "root@example.de parent@example.de");
+        assert!(m.seen && m.has_attachments);
+    }
+
+    #[test]
+    fn garbage_headers_still_make_a_row() {
+        let m = parse_headers(3, b"\x00\xff not a header", Flags::default(), 42, 10);
+        assert_eq!(m.uid, 3);
+        assert_eq!(m.date, 42);
+    }
+
+    #[test]
+    fn body_text_attachments_and_snippet() {
+        let raw = b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Hello there,\r\n> quoted\r\nsecond line\r\n--b\r\nContent-Type: application/pdf; name=\"r.pdf\"\r\n\
+Content-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8=\r\n--b--\r\n"
+            .to_vec();
+        let p = parse_body(raw);
+        assert!(p.body.text.contains("Hello there,"));
+        assert_eq!(p.snippet, "Hello there, second line");
+        assert!(p.has_attachments);
+        assert_eq!(p.body.attachments[0].filename, "r.pdf");
+        assert_eq!(p.body.attachments[0].mime_type, "application/pdf");
+        assert_eq!(p.body.attachments[0].size, 5);
+    }
+
+    #[test]
+    fn threading_appends_parent() {
+        let t = threading_for(Some("p@x"), "r@x").unwrap();
+        assert_eq!(t.in_reply_to, "<p@x>");
+        assert_eq!(t.references, "<r@x> <p@x>");
+        assert!(threading_for(None, "").is_none());
+    }
+
+    #[test]
+    fn recipients_parse_and_reject() {
+        let r = parse_recipients("a@example.org; \"Bo, B.\" <bo@example.org>").unwrap();
+        assert_eq!(r.len(), 2);
+        assert!(parse_recipients("not an address").is_err());
+        assert!(parse_recipients("  ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn built_message_has_threading_and_crlf() {
+        let out = OutgoingMessage {
+            account_id: 1,
+            to: "bo@example.org".into(),
+            cc: String::new(),
+            subject: "Re: Grüße".into(),
+            body: "line one\nline two\n".into(),
+            in_reply_to: Some(1),
+        };
+        let t = threading_for(Some("p@x"), "r@x");
+        let m = build_message("Ann", "ann@example.org", &out, t).unwrap();
+        let bytes = m.formatted();
+        let s = String::from_utf8_lossy(&bytes);
+        assert!(s.contains("In-Reply-To: <p@x>"), "{s}");
+        assert!(s.contains("References: <r@x> <p@x>"), "{s}");
+        assert!(s.contains("@example.org>"), "{s}");
+        assert!(!s.replace("\r\n", "").contains('\n'), "bare LF in {s}");
+    }
+}

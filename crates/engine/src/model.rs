@@ -1,0 +1,299 @@
+//! The types that cross the engine's boundary: what the shell hands to the UI and what the UI sends
+//! back. They derive `ts_rs::TS`, so `make bindings` writes their TypeScript twins into
+//! `ui/src/lib/bindings/` and the two sides cannot drift. Ids are SQLite rowids (`i64`), carried to
+//! TypeScript as `number` (they stay far below 2^53).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// How a connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, POP3S 995, SMTPS/submissions 465).
+    Tls,
+    /// Plain connect, then STARTTLS (IMAP 143, POP3 110, submission 587). Never skipped.
+    Starttls,
+    /// No encryption at all. Only with the user's explicit consent.
+    Plain,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::Starttls => "starttls",
+            Security::Plain => "plain",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Security> {
+        match s {
+            "tls" => Some(Security::Tls),
+            "starttls" => Some(Security::Starttls),
+            "plain" => Some(Security::Plain),
+            _ => None,
+        }
+    }
+}
+
+/// One server an account talks to (incoming or outgoing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// The login name; most providers want the full address.
+    pub username: String,
+}
+
+/// What the account form sends. The password goes to the keychain, never to the database.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NewAccount {
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+    pub imap: ServerSettings,
+    pub smtp: ServerSettings,
+}
+
+/// A configured account as the UI sees it (no password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Account {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub imap: ServerSettings,
+    pub smtp: ServerSettings,
+}
+
+/// What a folder is for, from SPECIAL-USE (RFC 6154) or the usual names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum FolderRole {
+    Inbox,
+    Sent,
+    Drafts,
+    Trash,
+    Junk,
+    Archive,
+    All,
+    Flagged,
+}
+
+impl FolderRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FolderRole::Inbox => "inbox",
+            FolderRole::Sent => "sent",
+            FolderRole::Drafts => "drafts",
+            FolderRole::Trash => "trash",
+            FolderRole::Junk => "junk",
+            FolderRole::Archive => "archive",
+            FolderRole::All => "all",
+            FolderRole::Flagged => "flagged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FolderRole> {
+        Some(match s {
+            "inbox" => FolderRole::Inbox,
+            "sent" => FolderRole::Sent,
+            "drafts" => FolderRole::Drafts,
+            "trash" => FolderRole::Trash,
+            "junk" => FolderRole::Junk,
+            "archive" => FolderRole::Archive,
+            "all" => FolderRole::All,
+            "flagged" => FolderRole::Flagged,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Folder {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account_id: i64,
+    /// The server's full name, e.g. `INBOX` or `Archive/2024`.
+    pub path: String,
+    /// The last path segment, for display.
+    pub name: String,
+    pub role: Option<FolderRole>,
+    pub unread: u32,
+    pub total: u32,
+}
+
+/// A mailbox address with an optional display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+/// One row of the message list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MessageSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub folder_id: i64,
+    pub subject: String,
+    pub from: Option<Address>,
+    /// Seconds since the Unix epoch (the Date header, else the server's INTERNALDATE).
+    #[ts(type = "number")]
+    pub date: i64,
+    pub snippet: String,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub has_attachments: bool,
+}
+
+/// A window of a folder's message list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MessagePage {
+    pub total: u32,
+    pub offset: u32,
+    pub items: Vec<MessageSummary>,
+}
+
+/// An attachment as listed in the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AttachmentInfo {
+    pub filename: String,
+    pub mime_type: String,
+    pub size: u32,
+}
+
+/// A message opened in the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MessageView {
+    pub summary: MessageSummary,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub message_id: Option<String>,
+    /// The plain-text body (the text part, or text derived from the HTML part).
+    pub text: String,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// What the composer sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OutgoingMessage {
+    #[ts(type = "number")]
+    pub account_id: i64,
+    /// Recipients as typed: `a@example.org, "Bo" <bo@example.org>`.
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    /// The stored message this one answers, for In-Reply-To and References.
+    #[ts(type = "number | null")]
+    pub in_reply_to: Option<i64>,
+}
+
+/// A composer pre-filled for a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ComposeDraft {
+    #[ts(type = "number")]
+    pub account_id: i64,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub body: String,
+    #[ts(type = "number | null")]
+    pub in_reply_to: Option<i64>,
+}
+
+/// Events the engine emits; the shell forwards them to the window as `petrel://event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type")]
+#[ts(export)]
+pub enum EngineEvent {
+    /// Sync progress of one folder: `done` of `total` messages stored.
+    SyncProgress {
+        #[ts(type = "number")]
+        account_id: i64,
+        folder: String,
+        done: u32,
+        total: u32,
+    },
+    /// A folder's contents or counts changed; lists showing it should reload.
+    FolderChanged {
+        #[ts(type = "number")]
+        account_id: i64,
+        #[ts(type = "number")]
+        folder_id: i64,
+    },
+    /// The folder list of an account changed.
+    FoldersChanged {
+        #[ts(type = "number")]
+        account_id: i64,
+    },
+    /// New messages arrived after the initial sync.
+    NewMail {
+        #[ts(type = "number")]
+        account_id: i64,
+        #[ts(type = "number")]
+        folder_id: i64,
+        messages: Vec<MessageSummary>,
+    },
+    /// Something went wrong with an account, in plain words.
+    AccountError {
+        #[ts(type = "number")]
+        account_id: i64,
+        error: UserError,
+    },
+    /// A sync pass finished.
+    SyncDone {
+        #[ts(type = "number")]
+        account_id: i64,
+    },
+}
+
+/// What kind of failure, so the UI can pick an icon or an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorKind {
+    HostNotFound,
+    ConnectionRefused,
+    Timeout,
+    Tls,
+    CertificateNotTrusted,
+    NoEncryption,
+    AuthFailed,
+    Protocol,
+    Keychain,
+    Storage,
+    InvalidInput,
+    NotFound,
+    SendRejected,
+    Internal,
+}
+
+/// An error as a person reads it: a one-line `summary` they can act on, and `detail` for support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserError {
+    pub kind: ErrorKind,
+    pub summary: String,
+    pub detail: String,
+}

@@ -1,0 +1,230 @@
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::{Folder, FolderRole};
+
+/// One folder as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderEntry {
+    pub path: String,
+    /// The last segment of the path, for display.
+    pub name: String,
+    pub delimiter: Option<String>,
+    pub role: Option<FolderRole>,
+    pub selectable: bool,
+}
+
+/// What the sync engine remembers about a folder between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderState {
+    pub id: i64,
+    pub account_id: i64,
+    pub path: String,
+    pub uidvalidity: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub highestmodseq: Option<u64>,
+}
+
+fn folder_from_row(row: &Row<'_>) -> rusqlite::Result<Folder> {
+    let role: Option<String> = row.get(4)?;
+    Ok(Folder {
+        id: row.get(0)?,
+        account_id: row.get(1)?,
+        path: row.get(2)?,
+        name: row.get(3)?,
+        role: role.as_deref().and_then(FolderRole::parse),
+        unread: row.get(5)?,
+        total: row.get(6)?,
+    })
+}
+
+impl Store {
+    /// Replaces the account's folder list with the server's: new folders are added, known ones
+    /// updated, vanished ones removed with their messages. Returns true if anything changed.
+    pub fn sync_folder_list(&self, account_id: i64, folders: &[FolderEntry]) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("updating folders"))?;
+        let mut changed = false;
+        {
+            let mut existing: std::collections::BTreeMap<String, (i64, Option<String>, bool)> =
+                Default::default();
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT id, path, role, selectable FROM folders WHERE account_id = ?1",
+                )
+                .map_err(Error::storage("updating folders"))?;
+            let rows = stmt
+                .query_map([account_id], |r| {
+                    Ok((
+                        r.get::<_, String>(1)?,
+                        (
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, Option<String>>(2)?,
+                            r.get::<_, i64>(3)? != 0,
+                        ),
+                    ))
+                })
+                .map_err(Error::storage("updating folders"))?;
+            for row in rows {
+                let (path, v) = row.map_err(Error::storage("updating folders"))?;
+                existing.insert(path, v);
+            }
+            for FolderEntry {
+                path,
+                name,
+                delimiter,
+                role,
+                selectable,
+            } in folders
+            {
+                let role_str = role.map(|r| r.as_str().to_string());
+                match existing.remove(path) {
+                    Some((_, old_role, old_sel))
+                        if old_role == role_str && old_sel == *selectable => {}
+                    Some((id, _, _)) => {
+                        tx.execute(
+                            "UPDATE folders SET role = ?2, selectable = ?3 WHERE id = ?1",
+                            params![id, role_str, *selectable as i64],
+                        )
+                        .map_err(Error::storage("updating folders"))?;
+                        changed = true;
+                    }
+                    None => {
+                        tx.execute(
+                            "INSERT INTO folders (account_id, path, name, delimiter, role, selectable)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![account_id, path, name, delimiter, role_str, *selectable as i64],
+                        )
+                        .map_err(Error::storage("updating folders"))?;
+                        changed = true;
+                    }
+                }
+            }
+            for (_, (id, _, _)) in existing {
+                tx.execute("DELETE FROM folders WHERE id = ?1", [id])
+                    .map_err(Error::storage("updating folders"))?;
+                changed = true;
+            }
+        }
+        tx.commit().map_err(Error::storage("updating folders"))?;
+        Ok(changed)
+    }
+
+    /// The account's folders with their counts, in display order: INBOX, the special folders,
+    /// then the rest by path.
+    pub fn folders(&self, account_id: i64) -> Result<Vec<Folder>> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT f.id, f.account_id, f.path, f.name, f.role,
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id)
+                 FROM folders f
+                 WHERE f.account_id = ?1 AND f.selectable = 1
+                 ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2
+                          WHEN 'archive' THEN 3 WHEN 'junk' THEN 4 WHEN 'trash' THEN 5
+                          ELSE 6 END, f.path",
+            )
+            .map_err(Error::storage("listing folders"))?;
+        let rows = stmt
+            .query_map([account_id], folder_from_row)
+            .map_err(Error::storage("listing folders"))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Error::storage("listing folders"))
+    }
+
+    pub fn folder(&self, folder_id: i64) -> Result<Folder> {
+        self.reader()
+            .query_row(
+                "SELECT f.id, f.account_id, f.path, f.name, f.role,
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id)
+                 FROM folders f WHERE f.id = ?1",
+                [folder_id],
+                folder_from_row,
+            )
+            .optional()
+            .map_err(Error::storage("reading a folder"))?
+            .ok_or_else(|| Error::NotFound(format!("Folder {folder_id}")))
+    }
+
+    pub fn folder_by_role(&self, account_id: i64, role: FolderRole) -> Result<Option<FolderState>> {
+        self.folder_state_where(
+            "account_id = ?1 AND role = ?2",
+            params![account_id, role.as_str()],
+        )
+    }
+
+    pub fn folder_state(&self, folder_id: i64) -> Result<FolderState> {
+        self.folder_state_where("id = ?1", params![folder_id])?
+            .ok_or_else(|| Error::NotFound(format!("Folder {folder_id}")))
+    }
+
+    fn folder_state_where(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Option<FolderState>> {
+        self.reader()
+            .query_row(
+                &format!(
+                    "SELECT id, account_id, path, uidvalidity, uidnext, highestmodseq
+                     FROM folders WHERE {condition} LIMIT 1"
+                ),
+                args,
+                |r| {
+                    Ok(FolderState {
+                        id: r.get(0)?,
+                        account_id: r.get(1)?,
+                        path: r.get(2)?,
+                        uidvalidity: r.get(3)?,
+                        uidnext: r.get(4)?,
+                        highestmodseq: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
+                    })
+                },
+            )
+            .optional()
+            .map_err(Error::storage("reading a folder"))
+    }
+
+    /// Records the folder's UIDVALIDITY. If it changed, every stored message of the folder is
+    /// dropped (their UIDs mean nothing any more) and true is returned.
+    pub fn set_uidvalidity(&self, folder_id: i64, uidvalidity: u32) -> Result<bool> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("updating a folder"))?;
+        let old: Option<u32> = tx
+            .query_row(
+                "SELECT uidvalidity FROM folders WHERE id = ?1",
+                [folder_id],
+                |r| r.get(0),
+            )
+            .map_err(Error::storage("updating a folder"))?;
+        let reset = matches!(old, Some(v) if v != uidvalidity);
+        if reset {
+            tx.execute("DELETE FROM messages WHERE folder_id = ?1", [folder_id])
+                .map_err(Error::storage("updating a folder"))?;
+        }
+        tx.execute(
+            "UPDATE folders SET uidvalidity = ?2 WHERE id = ?1",
+            params![folder_id, uidvalidity],
+        )
+        .map_err(Error::storage("updating a folder"))?;
+        tx.commit().map_err(Error::storage("updating a folder"))?;
+        Ok(reset)
+    }
+
+    pub fn set_uidnext(&self, folder_id: i64, uidnext: u32) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE folders SET uidnext = ?2 WHERE id = ?1",
+                params![folder_id, uidnext],
+            )
+            .map_err(Error::storage("updating a folder"))?;
+        Ok(())
+    }
+}

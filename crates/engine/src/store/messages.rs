@@ -1,0 +1,416 @@
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{bool_from, Store};
+use crate::error::{Error, Result};
+use crate::model::{Address, AttachmentInfo, MessagePage, MessageSummary, MessageView};
+
+/// A message's list data, as parsed from the server's headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewMessage {
+    pub uid: u32,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    /// The References header's ids, space separated.
+    pub refs: String,
+    pub subject: String,
+    pub from: Option<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub date: i64,
+    pub size: u32,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub draft: bool,
+    pub has_attachments: bool,
+}
+
+/// A downloaded body with what was derived from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredBody {
+    pub raw: Vec<u8>,
+    pub text: String,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// Where a stored message lives on its server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageLocation {
+    pub account_id: i64,
+    pub folder_id: i64,
+    pub folder_path: String,
+    pub uid: u32,
+}
+
+const SUMMARY_COLUMNS: &str = "m.id, m.folder_id, m.subject, m.from_name, m.from_email, m.date, \
+     m.snippet, m.seen, m.flagged, m.answered, m.has_attachments";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<MessageSummary> {
+    let from_email: Option<String> = row.get(4)?;
+    Ok(MessageSummary {
+        id: row.get(0)?,
+        folder_id: row.get(1)?,
+        subject: row.get(2)?,
+        from: from_email.map(|email| Address {
+            name: row.get::<_, Option<String>>(3).ok().flatten(),
+            email,
+        }),
+        date: row.get(5)?,
+        snippet: row.get(6)?,
+        seen: bool_from(row.get(7)?),
+        flagged: bool_from(row.get(8)?),
+        answered: bool_from(row.get(9)?),
+        has_attachments: bool_from(row.get(10)?),
+    })
+}
+
+fn addresses(json: &str) -> Vec<Address> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn to_json(list: &[Address]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    /// Inserts messages new to the folder (by UID) in one transaction; known UIDs only get their
+    /// flags refreshed. Returns the ids of the rows that were new.
+    pub fn insert_messages(&self, folder_id: i64, messages: &[NewMessage]) -> Result<Vec<i64>> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("saving messages"))?;
+        let mut new_ids = Vec::new();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO messages (folder_id, uid, message_id, in_reply_to, refs, subject,
+                         from_name, from_email, to_json, cc_json, reply_to_json, date, size,
+                         seen, flagged, answered, draft, has_attachments)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                         ?17, ?18)
+                     ON CONFLICT (folder_id, uid) DO NOTHING",
+                )
+                .map_err(Error::storage("saving messages"))?;
+            let mut flags = tx
+                .prepare_cached(
+                    "UPDATE messages SET seen = ?3, flagged = ?4, answered = ?5, draft = ?6
+                     WHERE folder_id = ?1 AND uid = ?2",
+                )
+                .map_err(Error::storage("saving messages"))?;
+            for m in messages {
+                let inserted = insert
+                    .execute(params![
+                        folder_id,
+                        m.uid,
+                        m.message_id,
+                        m.in_reply_to,
+                        m.refs,
+                        m.subject,
+                        m.from.as_ref().and_then(|a| a.name.clone()),
+                        m.from.as_ref().map(|a| a.email.clone()),
+                        to_json(&m.to),
+                        to_json(&m.cc),
+                        to_json(&m.reply_to),
+                        m.date,
+                        m.size,
+                        m.seen as i64,
+                        m.flagged as i64,
+                        m.answered as i64,
+                        m.draft as i64,
+                        m.has_attachments as i64,
+                    ])
+                    .map_err(Error::storage("saving messages"))?;
+                if inserted == 1 {
+                    new_ids.push(tx.last_insert_rowid());
+                } else {
+                    flags
+                        .execute(params![
+                            folder_id,
+                            m.uid,
+                            m.seen as i64,
+                            m.flagged as i64,
+                            m.answered as i64,
+                            m.draft as i64
+                        ])
+                        .map_err(Error::storage("saving messages"))?;
+                }
+            }
+        }
+        tx.commit().map_err(Error::storage("saving messages"))?;
+        Ok(new_ids)
+    }
+
+    /// Every UID stored for the folder, ascending.
+    pub fn uids(&self, folder_id: i64) -> Result<Vec<u32>> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached("SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid")
+            .map_err(Error::storage("listing messages"))?;
+        let rows = stmt
+            .query_map([folder_id], |r| r.get(0))
+            .map_err(Error::storage("listing messages"))?;
+        rows.collect::<rusqlite::Result<Vec<u32>>>()
+            .map_err(Error::storage("listing messages"))
+    }
+
+    /// Sets the flags of stored messages: (uid, seen, flagged, answered, draft).
+    pub fn update_flags(
+        &self,
+        folder_id: i64,
+        flags: &[(u32, bool, bool, bool, bool)],
+    ) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(Error::storage("saving flags"))?;
+        let mut changed = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE messages SET seen = ?3, flagged = ?4, answered = ?5, draft = ?6
+                     WHERE folder_id = ?1 AND uid = ?2
+                       AND (seen, flagged, answered, draft) IS NOT (?3, ?4, ?5, ?6)",
+                )
+                .map_err(Error::storage("saving flags"))?;
+            for (uid, seen, flagged, answered, draft) in flags {
+                changed += stmt
+                    .execute(params![
+                        folder_id,
+                        uid,
+                        *seen as i64,
+                        *flagged as i64,
+                        *answered as i64,
+                        *draft as i64
+                    ])
+                    .map_err(Error::storage("saving flags"))?;
+            }
+        }
+        tx.commit().map_err(Error::storage("saving flags"))?;
+        Ok(changed)
+    }
+
+    /// Removes messages the server no longer has.
+    pub fn remove_uids(&self, folder_id: i64, uids: &[u32]) -> Result<usize> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("removing messages"))?;
+        let mut removed = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2")
+                .map_err(Error::storage("removing messages"))?;
+            for uid in uids {
+                removed += stmt
+                    .execute(params![folder_id, uid])
+                    .map_err(Error::storage("removing messages"))?;
+            }
+        }
+        tx.commit().map_err(Error::storage("removing messages"))?;
+        Ok(removed)
+    }
+
+    /// A window of the folder's messages, newest first.
+    pub fn messages_page(&self, folder_id: i64, offset: u32, limit: u32) -> Result<MessagePage> {
+        let conn = self.reader();
+        let total: u32 = conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE folder_id = ?1",
+                [folder_id],
+                |r| r.get(0),
+            )
+            .map_err(Error::storage("listing messages"))?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.folder_id = ?1
+                 ORDER BY m.date DESC, m.id DESC LIMIT ?2 OFFSET ?3"
+            ))
+            .map_err(Error::storage("listing messages"))?;
+        let items = stmt
+            .query_map(params![folder_id, limit, offset], summary_from_row)
+            .map_err(Error::storage("listing messages"))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Error::storage("listing messages"))?;
+        Ok(MessagePage {
+            total,
+            offset,
+            items,
+        })
+    }
+
+    pub fn message_summaries(&self, ids: &[i64]) -> Result<Vec<MessageSummary>> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1"
+            ))
+            .map_err(Error::storage("reading messages"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(s) = stmt
+                .query_row([id], summary_from_row)
+                .optional()
+                .map_err(Error::storage("reading messages"))?
+            {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn message_location(&self, message_id: i64) -> Result<MessageLocation> {
+        self.reader()
+            .query_row(
+                "SELECT f.account_id, f.id, f.path, m.uid FROM messages m
+                 JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1",
+                [message_id],
+                |r| {
+                    Ok(MessageLocation {
+                        account_id: r.get(0)?,
+                        folder_id: r.get(1)?,
+                        folder_path: r.get(2)?,
+                        uid: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(Error::storage("reading a message"))?
+            .ok_or_else(|| Error::NotFound("The message".to_string()))
+    }
+
+    /// Stores a downloaded body and the list data derived from it.
+    pub fn store_body(
+        &self,
+        message_id: i64,
+        body: &StoredBody,
+        snippet: &str,
+        has_attachments: bool,
+    ) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("saving a message body"))?;
+        tx.execute(
+            "INSERT INTO bodies (message_id, raw, text, attachments) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, text = excluded.text,
+                 attachments = excluded.attachments",
+            params![
+                message_id,
+                body.raw,
+                body.text,
+                serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into())
+            ],
+        )
+        .map_err(Error::storage("saving a message body"))?;
+        tx.execute(
+            "UPDATE messages SET snippet = ?2, has_attachments = ?3 WHERE id = ?1",
+            params![message_id, snippet, has_attachments as i64],
+        )
+        .map_err(Error::storage("saving a message body"))?;
+        tx.commit()
+            .map_err(Error::storage("saving a message body"))?;
+        Ok(())
+    }
+
+    pub fn has_body(&self, message_id: i64) -> Result<bool> {
+        self.reader()
+            .query_row(
+                "SELECT 1 FROM bodies WHERE message_id = ?1",
+                [message_id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(Error::storage("reading a message body"))
+    }
+
+    pub fn raw_body(&self, message_id: i64) -> Result<Option<Vec<u8>>> {
+        self.reader()
+            .query_row(
+                "SELECT raw FROM bodies WHERE message_id = ?1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("reading a message body"))
+    }
+
+    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid).
+    pub fn messages_without_body(&self, folder_id: i64, limit: u32) -> Result<Vec<(i64, u32)>> {
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT m.id, m.uid FROM messages m LEFT JOIN bodies b ON b.message_id = m.id
+                 WHERE m.folder_id = ?1 AND b.message_id IS NULL
+                 ORDER BY m.uid DESC LIMIT ?2",
+            )
+            .map_err(Error::storage("listing messages"))?;
+        let rows = stmt
+            .query_map(params![folder_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(Error::storage("listing messages"))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(Error::storage("listing messages"))
+    }
+
+    /// The id of the folder's message with this UID.
+    pub fn message_id_for_uid(&self, folder_id: i64, uid: u32) -> Result<Option<i64>> {
+        self.reader()
+            .query_row(
+                "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2",
+                params![folder_id, uid],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("reading a message"))
+    }
+
+    /// The full reader view of a message whose body is stored.
+    pub fn message_view(&self, message_id: i64) -> Result<Option<MessageView>> {
+        let conn = self.reader();
+        conn.query_row(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS}, m.to_json, m.cc_json, m.reply_to_json, m.message_id,
+                        b.text, b.attachments
+                 FROM messages m JOIN bodies b ON b.message_id = m.id WHERE m.id = ?1"
+            ),
+            [message_id],
+            |r| {
+                let attachments: String = r.get(16)?;
+                Ok(MessageView {
+                    summary: summary_from_row(r)?,
+                    to: addresses(&r.get::<_, String>(11)?),
+                    cc: addresses(&r.get::<_, String>(12)?),
+                    reply_to: addresses(&r.get::<_, String>(13)?),
+                    message_id: r.get(14)?,
+                    text: r.get(15)?,
+                    attachments: serde_json::from_str(&attachments).unwrap_or_default(),
+                })
+            },
+        )
+        .optional()
+        .map_err(Error::storage("reading a message"))
+    }
+
+    /// Threading headers of a stored message: (Message-ID, References).
+    pub fn threading(&self, message_id: i64) -> Result<(Option<String>, String)> {
+        self.reader()
+            .query_row(
+                "SELECT message_id, refs FROM messages WHERE id = ?1",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(Error::storage("reading a message"))?
+            .ok_or_else(|| Error::NotFound("The message".to_string()))
+    }
+
+    pub fn set_seen(&self, message_id: i64, seen: bool) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE messages SET seen = ?2 WHERE id = ?1",
+                params![message_id, seen as i64],
+            )
+            .map_err(Error::storage("saving flags"))?;
+        Ok(())
+    }
+}

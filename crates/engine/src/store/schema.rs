@@ -1,0 +1,98 @@
+//! The schema, as an append-only list of migrations. Never edit a released migration: add one.
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, folders, messages, bodies.
+    "CREATE TABLE accounts (
+        id            INTEGER PRIMARY KEY,
+        display_name  TEXT NOT NULL,
+        email         TEXT NOT NULL UNIQUE,
+        imap_host     TEXT NOT NULL,
+        imap_port     INTEGER NOT NULL,
+        imap_security TEXT NOT NULL CHECK (imap_security IN ('tls', 'starttls', 'plain')),
+        imap_username TEXT NOT NULL,
+        smtp_host     TEXT NOT NULL,
+        smtp_port     INTEGER NOT NULL,
+        smtp_security TEXT NOT NULL CHECK (smtp_security IN ('tls', 'starttls', 'plain')),
+        smtp_username TEXT NOT NULL,
+        created_at    INTEGER NOT NULL DEFAULT (unixepoch())
+    ) STRICT;
+
+    CREATE TABLE folders (
+        id            INTEGER PRIMARY KEY,
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        path          TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        delimiter     TEXT,
+        role          TEXT,
+        selectable    INTEGER NOT NULL DEFAULT 1,
+        uidvalidity   INTEGER,
+        uidnext       INTEGER,
+        highestmodseq INTEGER,
+        UNIQUE (account_id, path)
+    ) STRICT;
+
+    CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        folder_id       INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        uid             INTEGER NOT NULL,
+        message_id      TEXT,
+        in_reply_to     TEXT,
+        refs            TEXT NOT NULL DEFAULT '',
+        subject         TEXT NOT NULL DEFAULT '',
+        from_name       TEXT,
+        from_email      TEXT,
+        to_json         TEXT NOT NULL DEFAULT '[]',
+        cc_json         TEXT NOT NULL DEFAULT '[]',
+        reply_to_json   TEXT NOT NULL DEFAULT '[]',
+        date            INTEGER NOT NULL,
+        size            INTEGER NOT NULL DEFAULT 0,
+        seen            INTEGER NOT NULL DEFAULT 0,
+        flagged         INTEGER NOT NULL DEFAULT 0,
+        answered        INTEGER NOT NULL DEFAULT 0,
+        draft           INTEGER NOT NULL DEFAULT 0,
+        has_attachments INTEGER NOT NULL DEFAULT 0,
+        snippet         TEXT NOT NULL DEFAULT '',
+        UNIQUE (folder_id, uid)
+    ) STRICT;
+    CREATE INDEX messages_by_folder_date ON messages (folder_id, date DESC, id DESC);
+    CREATE INDEX messages_by_message_id ON messages (message_id);
+
+    CREATE TABLE bodies (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        raw         BLOB NOT NULL,
+        text        TEXT NOT NULL,
+        attachments TEXT NOT NULL DEFAULT '[]'
+    ) STRICT;",
+];
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+    migrations.to_latest(conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => Error::Storage {
+            context: "updating the database schema".into(),
+            source: err,
+        },
+        other => Error::Internal(format!(
+            "the mail database could not be updated to this version of Petrel: {other}"
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        let migrations = rusqlite_migration::Migrations::new(
+            super::MIGRATIONS
+                .iter()
+                .map(|sql| rusqlite_migration::M::up(sql))
+                .collect(),
+        );
+        assert!(migrations.validate().is_ok());
+    }
+}

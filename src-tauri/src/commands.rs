@@ -1,0 +1,64 @@
+//! The commands the UI may call (each granted in `capabilities/main-window.json`). Each parses
+//! its arguments, calls the engine and returns serialisable data or a `UserError`.
+
+use petrel_engine::model::{
+    Account, ComposeDraft, Folder, MessagePage, MessageView, NewAccount, OutgoingMessage, UserError,
+};
+use petrel_engine::Engine;
+use tauri::State;
+
+type Reply<T> = Result<T, UserError>;
+
+#[tauri::command]
+pub fn list_accounts(engine: State<'_, Engine>) -> Reply<Vec<Account>> {
+    Ok(engine.accounts()?)
+}
+
+/// Tests the settings for real, saves the account, and starts its first sync.
+#[tauri::command]
+pub async fn add_account(engine: State<'_, Engine>, account: NewAccount) -> Reply<Account> {
+    let added = engine.add_account(account).await?;
+    let engine = engine.inner().clone();
+    let id = added.id;
+    tauri::async_runtime::spawn(async move {
+        let _ = engine.sync_account(id).await;
+    });
+    Ok(added)
+}
+
+#[tauri::command]
+pub fn list_folders(engine: State<'_, Engine>, account_id: i64) -> Reply<Vec<Folder>> {
+    Ok(engine.folders(account_id)?)
+}
+
+#[tauri::command]
+pub fn list_messages(
+    engine: State<'_, Engine>,
+    folder_id: i64,
+    offset: u32,
+    limit: u32,
+) -> Reply<MessagePage> {
+    Ok(engine.messages(folder_id, offset, limit)?)
+}
+
+#[tauri::command]
+pub async fn get_message(engine: State<'_, Engine>, message_id: i64) -> Reply<MessageView> {
+    Ok(engine.message(message_id).await?)
+}
+
+#[tauri::command]
+pub async fn sync_account(engine: State<'_, Engine>, account_id: i64) -> Reply<()> {
+    engine.sync_account(account_id).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<ComposeDraft> {
+    Ok(engine.reply_draft(message_id).await?)
+}
+
+#[tauri::command]
+pub async fn send_message(engine: State<'_, Engine>, message: OutgoingMessage) -> Reply<()> {
+    engine.send(message).await?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The desktop shell: thin Tauri commands over [`petrel_engine::Engine`], engine events
+//! forwarded to the window, and a background sync loop. No mail logic lives here.
+
+mod commands;
+
+use std::time::Duration;
+
+use petrel_engine::Engine;
+use tauri::{Emitter, Manager};
+
+/// The event name the UI listens to; the payload is an `EngineEvent`.
+pub const EVENT: &str = "petrel://event";
+
+/// How often every account is checked for new mail (until IDLE push arrives).
+const POLL_EVERY: Duration = Duration::from_secs(120);
+
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PETREL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,petrel=info")),
+        )
+        .init();
+    let engine = Engine::open_default().map_err(|e| e.summary())?;
+    tauri::Builder::default()
+        .manage(engine)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_accounts,
+            commands::add_account,
+            commands::list_folders,
+            commands::list_messages,
+            commands::get_message,
+            commands::sync_account,
+            commands::reply_draft,
+            commands::send_message,
+        ])
+        .setup(|app| {
+            let engine = app.state::<Engine>().inner().clone();
+            let handle = app.handle().clone();
+            let mut events = engine.subscribe();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(event) => {
+                            let _ = handle.emit(EVENT, event);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            tauri::async_runtime::spawn(poll_loop(engine));
+            Ok(())
+        })
+        .run(tauri::generate_context!())?;
+    Ok(())
+}
+
+/// Syncs every account at start and then every [`POLL_EVERY`]. Errors reach the UI as
+/// `AccountError` events (the engine emits them).
+async fn poll_loop(engine: Engine) {
+    loop {
+        match engine.accounts() {
+            Ok(accounts) => {
+                for account in accounts {
+                    let engine = engine.clone();
+                    tauri::async_runtime::spawn(async move {
+                        if let Err(e) = engine.sync_account(account.id).await {
+                            tracing::warn!("sync of {} failed: {e}", account.email);
+                        }
+                    });
+                }
+            }
+            Err(e) => tracing::error!("listing accounts failed: {e}"),
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
