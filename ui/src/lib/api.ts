@@ -1,0 +1,71 @@
+/**
+ * The only place that talks to the Tauri shell. One typed function per command; components and
+ * state modules call these, never `invoke` directly. Argument names are camelCase here: Tauri maps
+ * them to the Rust commands' snake_case parameters. Every function rejects with a `UserError`.
+ */
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Account } from "./bindings/Account";
+import type { ComposeDraft } from "./bindings/ComposeDraft";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import type { Folder } from "./bindings/Folder";
+import type { MessagePage } from "./bindings/MessagePage";
+import type { MessageView } from "./bindings/MessageView";
+import type { NewAccount } from "./bindings/NewAccount";
+import type { OutgoingMessage } from "./bindings/OutgoingMessage";
+import { toUserError } from "./errors";
+
+/** The event name the shell forwards engine events under. */
+export const ENGINE_EVENT = "petrel://event";
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (err) {
+    throw toUserError(err);
+  }
+}
+
+export function listAccounts(): Promise<Account[]> {
+  return call("list_accounts");
+}
+
+/** Tests the connection for real, stores the account and starts its first sync: may take seconds. */
+export function addAccount(account: NewAccount): Promise<Account> {
+  return call("add_account", { account });
+}
+
+export function listFolders(accountId: number): Promise<Folder[]> {
+  return call("list_folders", { accountId });
+}
+
+/** A window of a folder's messages, newest first. */
+export function listMessages(folderId: number, offset: number, limit: number): Promise<MessagePage> {
+  return call("list_messages", { folderId, offset, limit });
+}
+
+/** May fetch the body from the server. */
+export function getMessage(messageId: number): Promise<MessageView> {
+  return call("get_message", { messageId });
+}
+
+export function syncAccount(accountId: number): Promise<null> {
+  return call("sync_account", { accountId });
+}
+
+export function replyDraft(messageId: number): Promise<ComposeDraft> {
+  return call("reply_draft", { messageId });
+}
+
+export function sendMessage(message: OutgoingMessage): Promise<null> {
+  return call("send_message", { message });
+}
+
+/** Subscribes to the engine's event stream; resolves to the function that unsubscribes. */
+export async function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload));
+  } catch (err) {
+    throw toUserError(err, "Petrel could not subscribe to updates from the mail engine.");
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The application's state and what it does on user actions and engine events. Data flows one way:
+ * commands read from the store, `petrel://event` says what changed, and the affected parts reload.
+ */
+import * as api from "./api";
+import type { Account } from "./bindings/Account";
+import type { EngineEvent } from "./bindings/EngineEvent";
+import type { Folder } from "./bindings/Folder";
+import type { MessageSummary } from "./bindings/MessageSummary";
+import type { UserError } from "./bindings/UserError";
+import { ComposerState } from "./composer.svelte";
+import { toUserError } from "./errors";
+import { findInbox, folderLabel } from "./folders";
+import { formatCount } from "./format";
+import { MessageListState } from "./messageList.svelte";
+import { ReaderState } from "./reader.svelte";
+import { coalesce, type Coalesced } from "./throttle";
+
+export interface Banner {
+  id: number;
+  accountId: number | null;
+  error: UserError;
+}
+
+export interface SyncProgress {
+  folder: string;
+  done: number;
+  total: number;
+}
+
+const FOLDER_RELOAD_INTERVAL_MS = 500;
+
+export class AppState {
+  /** "loading" until the account list is known; "failed" when even that could not be read. */
+  phase = $state<"loading" | "ready" | "failed">("loading");
+  startupError = $state.raw<UserError | null>(null);
+  accounts = $state.raw<Account[]>([]);
+  foldersByAccount = $state.raw<Record<number, Folder[]>>({});
+  selectedFolderId = $state<number | null>(null);
+  /** The account form as a dialog over the app (with no account it fills the window instead). */
+  accountFormOpen = $state(false);
+  banners = $state.raw<Banner[]>([]);
+  /** The last thing that happened, for the status bar ("Message sent"). */
+  status = $state("");
+  progress = $state.raw<Record<number, SyncProgress>>({});
+  preparingReply = $state(false);
+
+  readonly list = new MessageListState();
+  readonly reader = new ReaderState((summary) => this.#messageLoaded(summary));
+  readonly composer = new ComposerState();
+
+  #bannerSeq = 0;
+  #folderReloaders = new Map<number, Coalesced>();
+  /** An account just added: select its inbox as soon as its folders are known. */
+  #selectInboxOf: number | null = null;
+  /** The user asked for mail (or added an account): say when the check is done. */
+  #announceCheck = false;
+
+  /** The folder shown in the list. */
+  get selectedFolder(): Folder | null {
+    if (this.selectedFolderId === null) return null;
+    for (const folders of Object.values(this.foldersByAccount)) {
+      const f = folders.find((x) => x.id === this.selectedFolderId);
+      if (f) return f;
+    }
+    return null;
+  }
+
+  /** The account new messages are sent from: the shown folder's, else the first. */
+  get currentAccountId(): number | null {
+    return this.selectedFolder?.account_id ?? this.accounts[0]?.id ?? null;
+  }
+
+  /** Subscribes to engine events and loads the accounts. Returns the clean-up. */
+  async start(): Promise<() => void> {
+    let unlisten: (() => void) | null = null;
+    let listenError: UserError | null = null;
+    try {
+      unlisten = await api.onEngineEvent((event) => this.handleEvent(event));
+    } catch (err) {
+      listenError = toUserError(err);
+    }
+    await this.loadAccounts();
+    if (listenError && this.phase === "ready") this.addBanner(null, listenError);
+    return () => {
+      unlisten?.();
+      for (const r of this.#folderReloaders.values()) r.cancel();
+      this.list.dispose();
+    };
+  }
+
+  async loadAccounts(): Promise<void> {
+    try {
+      const accounts = await api.listAccounts();
+      this.accounts = accounts;
+      this.phase = "ready";
+      this.startupError = null;
+      if (this.selectedFolderId === null && accounts[0]) this.#selectInboxOf = accounts[0].id;
+      await Promise.all(accounts.map((a) => this.loadFolders(a.id)));
+    } catch (err) {
+      if (this.phase !== "ready") {
+        this.phase = "failed";
+        this.startupError = toUserError(err, "Petrel could not read its accounts.");
+      } else {
+        this.addBanner(null, toUserError(err, "The account list could not be loaded."));
+      }
+    }
+  }
+
+  async loadFolders(accountId: number): Promise<void> {
+    try {
+      const folders = await api.listFolders(accountId);
+      this.foldersByAccount = { ...this.foldersByAccount, [accountId]: folders };
+      const selected = this.selectedFolder;
+      if (this.#selectInboxOf === accountId) {
+        const inbox = findInbox(folders) ?? folders[0];
+        if (inbox) {
+          this.#selectInboxOf = null;
+          this.selectFolder(inbox.id);
+        }
+      } else if (this.selectedFolderId !== null && !selected && this.#ownsSelection(accountId)) {
+        // The shown folder is gone (deleted or renamed on the server).
+        const inbox = findInbox(folders);
+        this.selectFolder(inbox ? inbox.id : null);
+      }
+    } catch (err) {
+      this.addBanner(accountId, toUserError(err, "The folder list could not be loaded."));
+    }
+  }
+
+  selectFolder(folderId: number | null): void {
+    if (folderId === this.selectedFolderId && folderId !== null) return;
+    this.selectedFolderId = folderId;
+    this.reader.clear();
+    this.list.open(folderId);
+  }
+
+  openAccountForm(): void {
+    this.accountFormOpen = true;
+  }
+
+  closeAccountForm(): void {
+    this.accountFormOpen = false;
+  }
+
+  /** The form added an account (the engine has started its first sync). */
+  accountAdded(account: Account): void {
+    this.accounts = [...this.accounts.filter((a) => a.id !== account.id), account];
+    this.accountFormOpen = false;
+    this.#selectInboxOf = account.id;
+    this.status = `Account ${account.email} added. Fetching mail…`;
+    this.#announceCheck = true;
+    void this.loadFolders(account.id);
+  }
+
+  /** "Get mail": a sync of every account. */
+  async getMail(): Promise<void> {
+    if (this.accounts.length === 0) return;
+    this.status = "Checking for new mail…";
+    this.#announceCheck = true;
+    await Promise.all(
+      this.accounts.map(async (a) => {
+        try {
+          await api.syncAccount(a.id);
+        } catch (err) {
+          this.addBanner(a.id, toUserError(err, "Mail could not be checked."));
+        }
+      }),
+    );
+  }
+
+  newMessage(): void {
+    const accountId = this.currentAccountId;
+    if (accountId !== null) this.composer.openNew(accountId);
+  }
+
+  /** Opens the composer with the engine's reply to the message in the reader. */
+  async reply(): Promise<void> {
+    const view = this.reader.current;
+    if (!view || this.preparingReply) return;
+    this.preparingReply = true;
+    try {
+      const draft = await api.replyDraft(view.summary.id);
+      this.composer.openDraft(draft);
+    } catch (err) {
+      this.addBanner(null, toUserError(err, "The reply could not be prepared."));
+    } finally {
+      this.preparingReply = false;
+    }
+  }
+
+  async send(): Promise<void> {
+    if (await this.composer.send()) this.status = "Message sent";
+  }
+
+  addBanner(accountId: number | null, error: UserError): void {
+    // The same complaint again replaces the old one instead of stacking up.
+    const others = this.banners.filter((b) => !(b.accountId === accountId && b.error.summary === error.summary));
+    this.banners = [...others, { id: ++this.#bannerSeq, accountId, error }];
+  }
+
+  dismissBanner(id: number): void {
+    this.banners = this.banners.filter((b) => b.id !== id);
+  }
+
+  accountLabel(accountId: number | null): string {
+    if (accountId === null) return "";
+    const a = this.accounts.find((x) => x.id === accountId);
+    return a ? a.display_name || a.email : "";
+  }
+
+  handleEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case "SyncProgress":
+        this.progress = {
+          ...this.progress,
+          [event.account_id]: { folder: event.folder, done: event.done, total: event.total },
+        };
+        break;
+      case "FolderChanged":
+        this.#reloadFolders(event.account_id);
+        if (event.folder_id === this.list.folderId) this.list.reload();
+        break;
+      case "FoldersChanged":
+        this.#reloadFolders(event.account_id);
+        break;
+      case "NewMail": {
+        const n = event.messages.length;
+        if (n > 0) {
+          const folder = this.foldersByAccount[event.account_id]?.find((f) => f.id === event.folder_id);
+          const where = folder ? ` in ${folderLabel(folder)}` : "";
+          this.status = n === 1 ? `1 new message${where}` : `${formatCount(n)} new messages${where}`;
+        }
+        this.#reloadFolders(event.account_id);
+        if (event.folder_id === this.list.folderId) this.list.reload();
+        break;
+      }
+      case "AccountError":
+        this.addBanner(event.account_id, event.error);
+        break;
+      case "SyncDone": {
+        const { [event.account_id]: _done, ...rest } = this.progress;
+        this.progress = rest;
+        if (this.#announceCheck && Object.keys(rest).length === 0) {
+          this.#announceCheck = false;
+          this.status = `Mail checked at ${new Date().toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" })}`;
+        }
+        break;
+      }
+    }
+  }
+
+  #reloadFolders(accountId: number): void {
+    let r = this.#folderReloaders.get(accountId);
+    if (!r) {
+      r = coalesce(() => void this.loadFolders(accountId), FOLDER_RELOAD_INTERVAL_MS);
+      this.#folderReloaders.set(accountId, r);
+    }
+    r.trigger();
+  }
+
+  #ownsSelection(accountId: number): boolean {
+    // Before the reload the selected folder was this account's if no other account lists it.
+    return !Object.entries(this.foldersByAccount).some(
+      ([id, folders]) => Number(id) !== accountId && folders.some((f) => f.id === this.selectedFolderId),
+    );
+  }
+
+  #messageLoaded(summary: MessageSummary): void {
+    this.list.updateItem(summary);
+  }
+}
+
+export const app = new AppState();

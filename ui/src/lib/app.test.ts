@@ -1,0 +1,138 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Account } from "./bindings/Account";
+import type { Folder } from "./bindings/Folder";
+
+const api = {
+  listAccounts: vi.fn<() => Promise<Account[]>>(),
+  listFolders: vi.fn<(accountId: number) => Promise<Folder[]>>(),
+  listMessages: vi.fn(async (_f: number, offset: number) => ({ total: 0, offset, items: [] })),
+  syncAccount: vi.fn(async (_a: number) => null),
+  sendMessage: vi.fn(async () => null),
+  replyDraft: vi.fn(),
+  getMessage: vi.fn(),
+  onEngineEvent: vi.fn(async () => () => {}),
+};
+vi.mock("./api", () => api);
+
+const { AppState } = await import("./app.svelte");
+
+const account: Account = {
+  id: 7,
+  display_name: "Ada",
+  email: "ada@example.org",
+  imap: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org" },
+  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org" },
+};
+
+const folders: Folder[] = [
+  { id: 11, account_id: 7, path: "Sent", name: "Sent", role: "sent", unread: 0, total: 3 },
+  { id: 10, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 2, total: 5 },
+];
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("AppState", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    api.listAccounts.mockResolvedValue([account]);
+    api.listFolders.mockResolvedValue(folders);
+  });
+
+  it("starts on the first account's inbox", async () => {
+    const app = new AppState();
+    await app.start();
+    expect(app.phase).toBe("ready");
+    expect(app.selectedFolderId).toBe(10);
+    expect(app.list.folderId).toBe(10);
+  });
+
+  it("shows a start-up failure in plain words", async () => {
+    api.listAccounts.mockRejectedValue("invoke is not available");
+    const app = new AppState();
+    await app.start();
+    expect(app.phase).toBe("failed");
+    expect(app.startupError?.summary).toBe("Petrel could not read its accounts.");
+    expect(app.startupError?.detail).toBe("invoke is not available");
+  });
+
+  it("reloads folders and the shown list when the shown folder changes", async () => {
+    const app = new AppState();
+    await app.start();
+    await settle();
+    api.listFolders.mockClear();
+    api.listMessages.mockClear();
+    app.handleEvent({ type: "FolderChanged", account_id: 7, folder_id: 10 });
+    await settle();
+    expect(api.listFolders).toHaveBeenCalledWith(7);
+    expect(api.listMessages).toHaveBeenCalledTimes(1);
+    api.listMessages.mockClear();
+    app.handleEvent({ type: "FolderChanged", account_id: 7, folder_id: 11 });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(api.listMessages).not.toHaveBeenCalled();
+  });
+
+  it("tracks sync progress until the sync is done", async () => {
+    const app = new AppState();
+    await app.start();
+    app.handleEvent({ type: "SyncProgress", account_id: 7, folder: "INBOX", done: 200, total: 5000 });
+    expect(app.progress[7]).toEqual({ folder: "INBOX", done: 200, total: 5000 });
+    app.handleEvent({ type: "SyncDone", account_id: 7 });
+    expect(app.progress[7]).toBeUndefined();
+  });
+
+  it("says when a requested check is done", async () => {
+    const app = new AppState();
+    await app.start();
+    await app.getMail();
+    expect(api.syncAccount).toHaveBeenCalledWith(7);
+    expect(app.status).toBe("Checking for new mail…");
+    app.handleEvent({ type: "SyncDone", account_id: 7 });
+    expect(app.status).toMatch(/^Mail checked at /);
+  });
+
+  it("shows account errors once each, dismissably", async () => {
+    const app = new AppState();
+    await app.start();
+    const error = { kind: "auth_failed" as const, summary: "The server rejected the password.", detail: "" };
+    app.handleEvent({ type: "AccountError", account_id: 7, error });
+    app.handleEvent({ type: "AccountError", account_id: 7, error });
+    expect(app.banners).toHaveLength(1);
+    expect(app.accountLabel(7)).toBe("Ada");
+    app.dismissBanner(app.banners[0]!.id);
+    expect(app.banners).toHaveLength(0);
+  });
+
+  it("says 'Message sent' after a successful send and keeps the text after a failure", async () => {
+    const app = new AppState();
+    await app.start();
+    app.newMessage();
+    expect(app.composer.accountId).toBe(7);
+    app.composer.to = "bo@example.org";
+    app.composer.body = "Hello";
+    api.sendMessage.mockRejectedValueOnce({ kind: "send_rejected", summary: "The server refused the message.", detail: "554" });
+    await app.send();
+    expect(app.composer.isOpen).toBe(true);
+    expect(app.composer.body).toBe("Hello");
+    expect(app.composer.error?.summary).toBe("The server refused the message.");
+    await app.send();
+    expect(app.composer.isOpen).toBe(false);
+    expect(app.status).toBe("Message sent");
+    expect(api.sendMessage).toHaveBeenLastCalledWith({
+      account_id: 7,
+      to: "bo@example.org",
+      cc: "",
+      subject: "",
+      body: "Hello",
+      in_reply_to: null,
+    });
+  });
+
+  it("does not send without a recipient", async () => {
+    const app = new AppState();
+    await app.start();
+    app.newMessage();
+    await app.send();
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    expect(app.composer.error?.summary).toBe("Add at least one recipient in To.");
+  });
+});

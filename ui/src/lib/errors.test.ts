@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { isUserError, toUserError } from "./errors";
+
+describe("toUserError", () => {
+  it("passes a UserError through", () => {
+    const e = { kind: "auth_failed", summary: "The server rejected the password.", detail: "NO [AUTHENTICATIONFAILED]" };
+    expect(isUserError(e)).toBe(true);
+    expect(toUserError(e)).toBe(e);
+  });
+
+  it("wraps strings and exceptions with a plain summary", () => {
+    expect(toUserError("command list_accounts not found", "Could not start.")).toEqual({
+      kind: "internal",
+      summary: "Could not start.",
+      detail: "command list_accounts not found",
+    });
+    const wrapped = toUserError(new TypeError("x is undefined"));
+    expect(wrapped.kind).toBe("internal");
+    expect(wrapped.summary).toBe("Something went wrong.");
+    expect(wrapped.detail).toContain("x is undefined");
+  });
+
+  it("does not take a look-alike with an unknown kind", () => {
+    expect(isUserError({ kind: "weird", summary: "a", detail: "b" })).toBe(false);
+    expect(toUserError({ kind: "weird" }).detail).toBe('{"kind":"weird"}');
+  });
+});
