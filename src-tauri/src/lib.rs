@@ -20,6 +20,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_env("PETREL_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,petrel=info")),
         )
+        .with_writer(std::io::stderr)
         .init();
     let engine = Engine::open_default().map_err(|e| e.summary())?;
     tauri::Builder::default()
