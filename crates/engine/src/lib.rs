@@ -5,6 +5,7 @@
 //! the OS keychain ([`secrets`]) and parses and composes mail ([`mime`]). [`Engine`] is the one
 //! facade the desktop shell and the `petrel` command line use. This crate has no UI dependency.
 
+pub mod discovery;
 pub mod engine;
 pub mod error;
 pub mod imap;

@@ -297,3 +297,139 @@ pub struct UserError {
     pub summary: String,
     pub detail: String,
 }
+
+// ---- discovery
+
+/// A mail protocol a discovered server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Protocol {
+    Imap,
+    Pop3,
+    Smtp,
+}
+
+/// How a server wants the user to prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum AuthMethod {
+    /// A password (or an app password), sent only over an encrypted connection.
+    Password,
+    /// Signing in through the provider's web page (OAuth 2.0).
+    OAuth2,
+}
+
+/// What to do with mail on a POP3 server after it was downloaded (from autoconfig's `<pop3>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Pop3Options {
+    pub leave_messages_on_server: bool,
+    /// Delete from the server after this many days (when leaving mail there).
+    pub days_to_leave_messages_on_server: Option<u32>,
+}
+
+/// One server found by discovery, with the user name already filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServerConfig {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    pub auth: AuthMethod,
+    /// POP3 only: the provider's download policy, when it said one.
+    pub pop3: Option<Pop3Options>,
+}
+
+/// Where discovered settings came from, highest priority first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DiscoverySource {
+    /// Petrel's bundled provider table.
+    Provider,
+    /// The provider's autoconfig file, fetched over HTTPS.
+    Autoconfig,
+    /// DNS SRV records (RFC 6186 / RFC 8314).
+    Srv,
+    /// The domain's mail exchanger (MX) points to a known provider.
+    Mx,
+    /// An autoconfig file fetched over plain HTTP: untrusted until the user confirms it.
+    AutoconfigHttp,
+    /// Probing the usual server names and ports.
+    Guess,
+}
+
+/// Settings found for an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscoveredConfig {
+    pub source: DiscoverySource,
+    /// The provider's name, when known ("Gmail", "Fastmail", …).
+    pub provider: Option<String>,
+    /// Incoming servers, best first.
+    pub incoming: Vec<ServerConfig>,
+    /// Outgoing (SMTP) servers, best first.
+    pub outgoing: Vec<ServerConfig>,
+    /// False when the settings came over an unauthenticated channel (plain HTTP) or point to an
+    /// unencrypted server: the UI asks the user to confirm them.
+    pub trusted: bool,
+    /// Facts the user needs, in plain words ("needs an app password …").
+    pub notes: Vec<String>,
+    pub help_url: Option<String>,
+    /// Set when the provider offers no IMAP/POP3 at all, saying why Petrel cannot be used.
+    pub unsupported: Option<String>,
+}
+
+/// How one discovery source is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DiscoveryState {
+    Looking,
+    Found,
+    NotFound,
+    Failed,
+    /// Stopped because a better source already answered.
+    Skipped,
+}
+
+/// A progress report of one source, for the "Looking up settings…" step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscoveryProgress {
+    pub source: DiscoverySource,
+    pub state: DiscoveryState,
+    /// What was looked at or why it failed, in plain words.
+    pub detail: Option<String>,
+}
+
+/// A server discovery saw but did not use, and why (e.g. its certificate is not trusted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ServerProblem {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub kind: ErrorKind,
+    pub detail: String,
+}
+
+/// The end of a discovery: the settings (if any), what was rejected, and how each source ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DiscoveryOutcome {
+    pub email: String,
+    /// None when nothing was found: the user enters the settings by hand.
+    pub config: Option<DiscoveredConfig>,
+    /// A sentence for the user: what was found and where, or that nothing was.
+    pub summary: String,
+    pub problems: Vec<ServerProblem>,
+    /// The last state of every source.
+    pub sources: Vec<DiscoveryProgress>,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
