@@ -17,6 +17,8 @@
 
 pub mod corpus;
 mod date;
+pub mod dns;
+pub mod https;
 mod maildir;
 mod smtp;
 
