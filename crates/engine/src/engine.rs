@@ -103,7 +103,7 @@ impl Engine {
         let new = validate(new)?;
         let (incoming, outgoing) = tokio::join!(
             imap::Connection::connect(&self.inner.tls, &new.imap, &new.password),
-            smtp::check_login(&new.smtp, &new.password)
+            smtp::check_login(&self.inner.tls, &new.smtp, &new.password)
         );
         incoming?.logout().await;
         outgoing?;
@@ -346,7 +346,7 @@ impl Engine {
         };
         let message = mime::build_message(&account.display_name, &account.email, &out, threading)?;
         let password = self.password(account.id).await?;
-        smtp::send(&account.smtp, &password, &message).await?;
+        smtp::send(&self.inner.tls, &account.smtp, &password, &message).await?;
         // The message is out; a failed Sent copy must not make it look unsent.
         if let Err(e) = self
             .file_in_sent(&account, &password, &message.formatted())
@@ -443,5 +443,6 @@ pub fn server(
         port: port.unwrap_or_else(|| default_port(imap, security)),
         security,
         username: username.to_string(),
+        trusted_cert: None,
     }
 }

@@ -1,7 +1,7 @@
 //! The engine's error type. Every variant knows how to say what went wrong in plain words
 //! ([`Error::to_user`]) and keeps the technical detail for a "Details" disclosure and for logs.
 
-use crate::model::{ErrorKind, UserError};
+use crate::model::{CertificateInfo, ErrorKind, UserError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -27,7 +27,11 @@ pub enum Error {
     #[error("the secure connection to {host} failed: {detail}")]
     Tls { host: String, detail: String },
     #[error("the certificate of {host} is not trusted: {detail}")]
-    CertificateNotTrusted { host: String, detail: String },
+    CertificateNotTrusted {
+        host: String,
+        detail: String,
+        certificate: Option<Box<CertificateInfo>>,
+    },
     #[error("{host} does not offer STARTTLS, so the connection cannot be encrypted")]
     NoStarttls { host: String },
     #[error("{server} did not accept the user name or password: {detail}")]
@@ -97,8 +101,8 @@ impl Error {
             Error::Tls { host, .. } => format!(
                 "A secure connection to “{host}” could not be made. Check the port and the security setting."
             ),
-            Error::CertificateNotTrusted { host, .. } => format!(
-                "The certificate of “{host}” is not trusted, so Petrel did not send your password to it."
+            Error::CertificateNotTrusted { host, detail, .. } => format!(
+                "The certificate of “{host}” is not trusted: {detail}. Petrel did not send your password to it."
             ),
             Error::NoStarttls { host } => format!(
                 "“{host}” does not offer encryption (STARTTLS) on this port. Petrel will not send your password unencrypted."
@@ -129,10 +133,16 @@ impl Error {
             detail.push_str(&s.to_string());
             source = s.source();
         }
+        let certificate = match self {
+            Error::CertificateNotTrusted { certificate, .. } => certificate.clone(),
+            _ => None,
+        };
         UserError {
             kind: self.kind(),
             summary: self.summary(),
             detail,
+            certificate,
+            help_url: None,
         }
     }
 

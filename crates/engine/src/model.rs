@@ -47,6 +47,10 @@ pub struct ServerSettings {
     pub security: Security,
     /// The login name; most providers want the full address.
     pub username: String,
+    /// The SHA-256 fingerprint (`AB:CD:…`) of a certificate the user chose to trust for this
+    /// server although no trusted authority vouches for it (a self-signed home server). Only that
+    /// exact certificate is accepted; everything else is verified as usual.
+    pub trusted_cert: Option<String>,
 }
 
 /// What the account form sends. The password goes to the keychain, never to the database.
@@ -296,6 +300,30 @@ pub struct UserError {
     pub kind: ErrorKind,
     pub summary: String,
     pub detail: String,
+    /// For `certificate_not_trusted`: the certificate the server showed, so the user can decide
+    /// to trust exactly this one (its fingerprint goes into `ServerSettings::trusted_cert`).
+    pub certificate: Option<Box<CertificateInfo>>,
+    /// A page of the provider's that helps (e.g. how to make an app password).
+    pub help_url: Option<String>,
+}
+
+/// A server certificate as the user needs to judge it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CertificateInfo {
+    /// The server name the connection was for.
+    pub host: String,
+    /// SHA-256 fingerprint of the certificate, `AB:CD:…`.
+    pub sha256: String,
+    pub subject: String,
+    pub issuer: String,
+    /// Validity, seconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub not_before: i64,
+    #[ts(type = "number")]
+    pub not_after: i64,
+    /// Why it was not trusted, in plain words.
+    pub reason: String,
 }
 
 // ---- discovery

@@ -71,7 +71,9 @@ impl Connection {
         let tcp = net::tcp_connect(host, settings.port).await?;
         let client = match settings.security {
             Security::Tls => {
-                let stream = tls.handshake(host, tcp).await?;
+                let stream = tls
+                    .handshake_pinned(host, tcp, settings.trusted_cert.as_deref())
+                    .await?;
                 let mut client = async_imap::Client::new(Box::new(stream) as Box<dyn Stream>);
                 read_greeting(host, &mut client).await?;
                 client
@@ -88,7 +90,9 @@ impl Connection {
                         host: host.to_string(),
                     })?;
                 let plain = client.into_inner();
-                let stream = tls.handshake(host, plain).await?;
+                let stream = tls
+                    .handshake_pinned(host, plain, settings.trusted_cert.as_deref())
+                    .await?;
                 async_imap::Client::new(Box::new(stream) as Box<dyn Stream>)
             }
             Security::Plain => {

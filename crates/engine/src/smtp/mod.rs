@@ -4,12 +4,22 @@
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Tls as LettreTls, TlsParameters,
+};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 use crate::error::{Error, Result};
 use crate::model::{Security, ServerSettings};
+use crate::net::{self, Tls};
 
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -24,9 +34,9 @@ fn transport(
         })
     };
     let tls = match settings.security {
-        Security::Tls => Tls::Wrapper(params()?),
-        Security::Starttls => Tls::Required(params()?),
-        Security::Plain => Tls::None,
+        Security::Tls => LettreTls::Wrapper(params()?),
+        Security::Starttls => LettreTls::Required(params()?),
+        Security::Plain => LettreTls::None,
     };
     Ok(
         AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.as_str())
@@ -43,7 +53,12 @@ fn transport(
 }
 
 /// Connects, secures and logs in, then quits: proves the settings work.
-pub async fn check_login(settings: &ServerSettings, password: &str) -> Result<()> {
+pub async fn check_login(tls: &Tls, settings: &ServerSettings, password: &str) -> Result<()> {
+    if let Some(pin) = settings.trusted_cert.as_deref() {
+        let mut conn = connect_pinned(tls, settings, pin, password).await?;
+        let _ = conn.quit().await;
+        return Ok(());
+    }
     let t = transport(settings, password)?;
     match t.test_connection().await {
         Ok(true) => Ok(()),
@@ -51,21 +66,237 @@ pub async fn check_login(settings: &ServerSettings, password: &str) -> Result<()
             server: server_name(settings),
             detail: "the connection test failed".into(),
         }),
-        Err(e) => Err(classify(settings, e)),
+        Err(e) => Err(explain(tls, settings, e).await),
     }
 }
 
 /// Sends a finished message to its envelope recipients.
 pub async fn send(
+    tls: &Tls,
     settings: &ServerSettings,
     password: &str,
     message: &lettre::Message,
 ) -> Result<()> {
+    if let Some(pin) = settings.trusted_cert.as_deref() {
+        let mut conn = connect_pinned(tls, settings, pin, password).await?;
+        let sent = conn
+            .send(message.envelope(), &message.formatted())
+            .await
+            .map_err(|e| classify(settings, e));
+        let _ = conn.quit().await;
+        return sent.map(|_| ());
+    }
     let t = transport(settings, password)?;
-    t.send(message.clone())
+    match t.send(message.clone()).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(explain(tls, settings, e).await),
+    }
+}
+
+/// Classifies a lettre error; for a certificate problem, looks at the certificate itself (with
+/// our own handshake) so the user can see what the server showed and decide.
+async fn explain(tls: &Tls, settings: &ServerSettings, e: SmtpError) -> Error {
+    let err = classify(settings, e);
+    if matches!(err, Error::CertificateNotTrusted { .. }) {
+        if let Err(inspected @ Error::CertificateNotTrusted { .. }) =
+            open_secured(tls, settings, None).await
+        {
+            return inspected;
+        }
+    }
+    err
+}
+
+/// An SMTP session over our own TLS stream, for a server whose certificate the user pinned
+/// (lettre's TLS cannot pin). Logged in when it returns.
+async fn connect_pinned(
+    tls: &Tls,
+    settings: &ServerSettings,
+    pin: &str,
+    password: &str,
+) -> Result<AsyncSmtpConnection> {
+    let stream = open_secured(tls, settings, Some(pin)).await?;
+    let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &ClientId::default())
         .await
-        .map(|_| ())
-        .map_err(|e| classify(settings, e))
+        .map_err(|e| classify(settings, e))?;
+    conn.auth(
+        &[Mechanism::Plain, Mechanism::Login],
+        &Credentials::new(settings.username.clone(), password.to_string()),
+    )
+    .await
+    .map_err(|e| classify(settings, e))?;
+    Ok(conn)
+}
+
+/// TCP, then TLS (implicit, or after STARTTLS which we negotiate ourselves), verified — with an
+/// optional pinned certificate. After STARTTLS the server sends no new greeting, so the stream
+/// replays one for lettre, which expects to read a greeting first.
+async fn open_secured(
+    tls: &Tls,
+    settings: &ServerSettings,
+    pin: Option<&str>,
+) -> Result<Box<dyn AsyncTokioStream>> {
+    let host = settings.host.as_str();
+    let tcp = net::tcp_connect(host, settings.port).await?;
+    let peer = tcp.peer_addr().map_err(|source| Error::Network {
+        host: host.to_string(),
+        port: settings.port,
+        source,
+    })?;
+    match settings.security {
+        Security::Tls => {
+            let stream = tls.handshake_pinned(host, tcp, pin).await?;
+            Ok(Box::new(Replay::new(stream, Vec::new(), peer)))
+        }
+        Security::Starttls => {
+            let tcp = starttls(settings, tcp).await?;
+            let stream = tls.handshake_pinned(host, tcp, pin).await?;
+            Ok(Box::new(Replay::new(
+                stream,
+                b"220 ready after STARTTLS\r\n".to_vec(),
+                peer,
+            )))
+        }
+        Security::Plain => Err(Error::InvalidInput(
+            "A trusted certificate only makes sense on an encrypted connection.".into(),
+        )),
+    }
+}
+
+/// Reads one SMTP reply (all its lines); returns (code, text).
+async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(
+    settings: &ServerSettings,
+    r: &mut R,
+) -> Result<(u16, String)> {
+    use tokio::io::AsyncBufReadExt;
+    let mut text = String::new();
+    loop {
+        let mut line = String::new();
+        let n = tokio::time::timeout(net::CONNECT_TIMEOUT, r.read_line(&mut line))
+            .await
+            .map_err(|_| Error::Timeout {
+                what: format!("Waiting for the outgoing server {}", settings.host),
+            })?
+            .map_err(|source| Error::Network {
+                host: settings.host.clone(),
+                port: settings.port,
+                source,
+            })?;
+        if n == 0 || line.len() < 4 {
+            return Err(Error::Protocol {
+                server: server_name(settings),
+                detail: format!("the connection ended in the middle of a reply: {text}{line}"),
+            });
+        }
+        text.push_str(&line);
+        let code = line[..3].parse::<u16>().map_err(|_| Error::Protocol {
+            server: server_name(settings),
+            detail: format!("not an SMTP reply: {line:?}"),
+        })?;
+        if line.as_bytes()[3] == b' ' {
+            return Ok((code, text));
+        }
+    }
+}
+
+async fn starttls(settings: &ServerSettings, tcp: TcpStream) -> Result<TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut r = tokio::io::BufReader::new(tcp);
+    let io = |source| Error::Network {
+        host: settings.host.clone(),
+        port: settings.port,
+        source,
+    };
+    let (code, text) = read_reply(settings, &mut r).await?;
+    if code != 220 {
+        return Err(Error::Protocol {
+            server: server_name(settings),
+            detail: text,
+        });
+    }
+    r.get_mut()
+        .write_all(b"EHLO petrel.localdomain\r\n")
+        .await
+        .map_err(io)?;
+    let (_, caps) = read_reply(settings, &mut r).await?;
+    if !caps.lines().any(|l| {
+        l.get(4..)
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("STARTTLS"))
+    }) {
+        return Err(Error::NoStarttls {
+            host: settings.host.clone(),
+        });
+    }
+    r.get_mut().write_all(b"STARTTLS\r\n").await.map_err(io)?;
+    let (code, _) = read_reply(settings, &mut r).await?;
+    if code != 220 {
+        return Err(Error::NoStarttls {
+            host: settings.host.clone(),
+        });
+    }
+    Ok(r.into_inner())
+}
+
+/// A stream that first yields `prefix`, then the inner stream's bytes.
+#[derive(Debug)]
+struct Replay<S> {
+    inner: S,
+    prefix: Vec<u8>,
+    pos: usize,
+    peer: SocketAddr,
+}
+
+impl<S> Replay<S> {
+    fn new(inner: S, prefix: Vec<u8>, peer: SocketAddr) -> Self {
+        Replay {
+            inner,
+            prefix,
+            pos: 0,
+            peer,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.pos < self.prefix.len() {
+            let n = buf.remaining().min(self.prefix.len() - self.pos);
+            let start = self.pos;
+            buf.put_slice(&self.prefix[start..start + n]);
+            self.pos += n;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl<S> AsyncTokioStream for Replay<S>
+where
+    S: AsyncRead + AsyncWrite + Send + Sync + Unpin + std::fmt::Debug,
+{
+    fn peer_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.peer)
+    }
 }
 
 fn server_name(settings: &ServerSettings) -> String {
@@ -105,6 +336,7 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         return Error::CertificateNotTrusted {
             host,
             detail: chain,
+            certificate: None,
         };
     }
     if lower.contains("starttls")

@@ -5,7 +5,8 @@ use crate::error::{Error, Result};
 use crate::model::{Account, Security, ServerSettings};
 
 const ACCOUNT_COLUMNS: &str = "id, display_name, email, imap_host, imap_port, imap_security, \
-     imap_username, smtp_host, smtp_port, smtp_security, smtp_username";
+     imap_username, smtp_host, smtp_port, smtp_security, smtp_username, imap_trusted_cert, \
+     smtp_trusted_cert";
 
 fn security(row: &Row<'_>, idx: usize) -> rusqlite::Result<Security> {
     let s: String = row.get(idx)?;
@@ -28,12 +29,14 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
             port: row.get(4)?,
             security: security(row, 5)?,
             username: row.get(6)?,
+            trusted_cert: row.get(11)?,
         },
         smtp: ServerSettings {
             host: row.get(7)?,
             port: row.get(8)?,
             security: security(row, 9)?,
             username: row.get(10)?,
+            trusted_cert: row.get(12)?,
         },
     })
 }
@@ -63,8 +66,9 @@ impl Store {
         }
         conn.execute(
             "INSERT INTO accounts (display_name, email, imap_host, imap_port, imap_security,
-                 imap_username, smtp_host, smtp_port, smtp_security, smtp_username)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 imap_username, smtp_host, smtp_port, smtp_security, smtp_username,
+                 imap_trusted_cert, smtp_trusted_cert)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 display_name,
                 email,
@@ -75,7 +79,9 @@ impl Store {
                 smtp.host,
                 smtp.port,
                 smtp.security.as_str(),
-                smtp.username
+                smtp.username,
+                imap.trusted_cert,
+                smtp.trusted_cert
             ],
         )
         .map_err(Error::storage("saving an account"))?;

@@ -68,6 +68,9 @@ const MIGRATIONS: &[&str] = &[
         text        TEXT NOT NULL,
         attachments TEXT NOT NULL DEFAULT '[]'
     ) STRICT;",
+    // 2: certificates the user chose to trust, per server (SHA-256 fingerprints).
+    "ALTER TABLE accounts ADD COLUMN imap_trusted_cert TEXT;
+    ALTER TABLE accounts ADD COLUMN smtp_trusted_cert TEXT;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

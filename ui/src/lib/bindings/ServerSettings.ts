@@ -8,4 +8,10 @@ export type ServerSettings = { host: string, port: number, security: Security,
 /**
  * The login name; most providers want the full address.
  */
-username: string, };
+username: string, 
+/**
+ * The SHA-256 fingerprint (`AB:CD:…`) of a certificate the user chose to trust for this
+ * server although no trusted authority vouches for it (a self-signed home server). Only that
+ * exact certificate is accepted; everything else is verified as usual.
+ */
+trusted_cert: string | null, };
