@@ -3,6 +3,7 @@
 
 const COMMANDS: &[&str] = &[
     "list_accounts",
+    "discover_settings",
     "add_account",
     "list_folders",
     "list_messages",

@@ -2,9 +2,11 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, ComposeDraft, Folder, MessagePage, MessageView, NewAccount, OutgoingMessage, UserError,
+    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage, MessageView,
+    NewAccount, OutgoingMessage, UserError,
 };
 use petrel_engine::Engine;
+use tauri::ipc::Channel;
 use tauri::State;
 
 type Reply<T> = Result<T, UserError>;
@@ -12,6 +14,20 @@ type Reply<T> = Result<T, UserError>;
 #[tauri::command]
 pub fn list_accounts(engine: State<'_, Engine>) -> Reply<Vec<Account>> {
     Ok(engine.accounts()?)
+}
+
+/// Looks up the settings for an address; every source's progress goes to `on_progress`.
+#[tauri::command]
+pub async fn discover_settings(
+    engine: State<'_, Engine>,
+    email: String,
+    on_progress: Channel<DiscoveryProgress>,
+) -> Reply<DiscoveryOutcome> {
+    let report = move |p: &DiscoveryProgress| {
+        // The window may be gone; nothing to do then.
+        let _ = on_progress.send(p.clone());
+    };
+    Ok(engine.discover(&email, &report).await?)
 }
 
 /// Tests the settings for real, saves the account, and starts its first sync.

@@ -27,6 +27,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
         .manage(engine)
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
+            commands::discover_settings,
             commands::add_account,
             commands::list_folders,
             commands::list_messages,

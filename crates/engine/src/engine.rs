@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
+use crate::discovery::{Discovery, Dns, PortMap};
 use crate::error::{Error, Result};
 use crate::imap;
 use crate::mime;
 use crate::model::{
-    Account, ComposeDraft, EngineEvent, Folder, FolderRole, MessagePage, MessageView, NewAccount,
+    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole, MessagePage, MessageView, NewAccount,
     OutgoingMessage, Security, ServerSettings,
 };
 use crate::net::Tls;
@@ -95,6 +96,38 @@ impl Engine {
         tokio::task::spawn_blocking(move || engine.inner.secrets.get(account_id))
             .await
             .map_err(|e| Error::Internal(format!("reading the keychain: {e}")))?
+    }
+
+    /// Discovery of settings, sharing the engine's TLS. Three environment variables point it at
+    /// local servers for tests and demos (never needed in real use): `PETREL_DNS_SERVER`
+    /// (ADDR:PORT of the only DNS server to ask), `PETREL_PROBE_PORTS` (`993=31993,…`: the ports
+    /// guesses really connect to) and `PETREL_AUTOCONFIG_PORTS` (`HTTPS[,HTTP]` ports of
+    /// autoconfig web servers).
+    pub fn discovery(&self) -> Result<Discovery> {
+        let mut d = Discovery::new(Dns::system(), self.inner.tls.clone());
+        if let Ok(addr) = std::env::var("PETREL_DNS_SERVER") {
+            let addr = addr.parse().map_err(|_| {
+                Error::InvalidInput(format!("PETREL_DNS_SERVER={addr} is not ADDR:PORT"))
+            })?;
+            d = d.with_nameserver(addr);
+        }
+        if let Ok(ports) = std::env::var("PETREL_PROBE_PORTS") {
+            d = d.with_port_map(PortMap::parse(&ports)?);
+        }
+        if let Ok(ports) = std::env::var("PETREL_AUTOCONFIG_PORTS") {
+            let mut it = ports.split(',').map(|p| p.trim().parse::<u16>().ok());
+            d = d.with_web_ports(it.next().flatten(), it.next().flatten());
+        }
+        Ok(d)
+    }
+
+    /// Finds the settings for an address; `progress` hears every source's state.
+    pub async fn discover(
+        &self,
+        email: &str,
+        progress: &(dyn Fn(&DiscoveryProgress) + Send + Sync),
+    ) -> Result<DiscoveryOutcome> {
+        self.discovery()?.discover(email, progress).await
     }
 
     /// Checks the settings against the real servers (log in to both), then saves the account
