@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::imap;
 use crate::mime;
 use crate::model::{
-    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole, MessagePage, MessageView, NewAccount,
-    OutgoingMessage, Security, ServerSettings,
+    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole,
+    MessagePage, MessageView, NewAccount, OutgoingMessage, Security, ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -138,8 +138,11 @@ impl Engine {
             imap::Connection::connect(&self.inner.tls, &new.imap, &new.password),
             smtp::check_login(&self.inner.tls, &new.smtp, &new.password)
         );
-        incoming?.logout().await;
-        outgoing?;
+        incoming
+            .map_err(|e| with_provider_advice(e, &new))?
+            .logout()
+            .await;
+        outgoing.map_err(|e| with_provider_advice(e, &new))?;
         let account =
             self.inner
                 .store
@@ -409,6 +412,48 @@ impl Engine {
     }
 }
 
+/// A refused password at a provider known to need app passwords (or OAuth) says so, with the
+/// provider's help page.
+fn with_provider_advice(e: Error, new: &NewAccount) -> Error {
+    match e {
+        Error::AuthFailed {
+            server,
+            detail,
+            advice: None,
+        } => {
+            let domain = new
+                .email
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            let provider = crate::discovery::providers::by_domain(domain).or_else(|| {
+                crate::discovery::providers::all().ok().and_then(|all| {
+                    all.iter().find(|p| {
+                        p.incoming
+                            .iter()
+                            .chain(p.outgoing.iter())
+                            .any(|s| s.host.eq_ignore_ascii_case(&new.imap.host))
+                    })
+                })
+            });
+            let advice = provider.and_then(|p| {
+                p.notes.first().map(|note| {
+                    Box::new(crate::error::Advice {
+                        note: note.clone(),
+                        help_url: p.help_url.clone(),
+                    })
+                })
+            });
+            Error::AuthFailed {
+                server,
+                detail,
+                advice,
+            }
+        }
+        other => other,
+    }
+}
+
 fn validate(mut new: NewAccount) -> Result<NewAccount> {
     new.email = new.email.trim().to_string();
     new.display_name = new.display_name.trim().to_string();
@@ -477,5 +522,71 @@ pub fn server(
         security,
         username: username.to_string(),
         trusted_cert: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_account(email: &str, imap_host: &str) -> NewAccount {
+        NewAccount {
+            display_name: String::new(),
+            email: email.into(),
+            password: "x".into(),
+            imap: server(imap_host, None, Security::Tls, email, true),
+            smtp: server("smtp.example.org", None, Security::Tls, email, false),
+        }
+    }
+
+    fn refused() -> Error {
+        Error::AuthFailed {
+            server: "The incoming server".into(),
+            detail: "NO [AUTHENTICATIONFAILED]".into(),
+            advice: None,
+        }
+    }
+
+    #[test]
+    fn refused_password_at_a_known_provider_points_to_app_passwords() {
+        let e = with_provider_advice(refused(), &new_account("ann@gmail.com", "imap.gmail.com"));
+        let u = e.to_user();
+        assert!(u.summary.contains("app password"), "{}", u.summary);
+        assert!(u
+            .help_url
+            .as_deref()
+            .is_some_and(|h| h.starts_with("https://")));
+
+        // A custom domain hosted by the same provider is recognised by its server.
+        let e = with_provider_advice(
+            refused(),
+            &new_account("ann@family.example", "imap.gmail.com"),
+        );
+        assert!(e.to_user().help_url.is_some());
+
+        // Unknown provider: the plain advice.
+        let e = with_provider_advice(
+            refused(),
+            &new_account("ann@example.org", "mail.example.org"),
+        );
+        let u = e.to_user();
+        assert!(
+            u.summary.contains("Check them and try again"),
+            "{}",
+            u.summary
+        );
+        assert!(u.help_url.is_none());
+    }
+
+    #[test]
+    fn validation_fills_defaults_and_refuses_nonsense() {
+        let v = validate(new_account("  ann@example.org ", " imap.example.org ")).unwrap();
+        assert_eq!(v.email, "ann@example.org");
+        assert_eq!(v.display_name, "ann");
+        assert_eq!(v.imap.host, "imap.example.org");
+        assert!(validate(new_account("not-an-address", "h")).is_err());
+        let mut no_pw = new_account("a@b.c", "h");
+        no_pw.password.clear();
+        assert!(validate(no_pw).is_err());
     }
 }

@@ -3,6 +3,13 @@
 
 use crate::model::{CertificateInfo, ErrorKind, UserError};
 
+/// A provider's word on signing in from mail programs, from the bundled provider table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advice {
+    pub note: String,
+    pub help_url: Option<String>,
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +42,12 @@ pub enum Error {
     #[error("{host} does not offer STARTTLS, so the connection cannot be encrypted")]
     NoStarttls { host: String },
     #[error("{server} did not accept the user name or password: {detail}")]
-    AuthFailed { server: String, detail: String },
+    AuthFailed {
+        server: String,
+        detail: String,
+        /// What the provider says about signing in from mail programs (app passwords, OAuth).
+        advice: Option<Box<Advice>>,
+    },
     #[error("{server} answered unexpectedly: {detail}")]
     Protocol { server: String, detail: String },
     #[error("the keychain: {0}")]
@@ -107,6 +119,14 @@ impl Error {
             Error::NoStarttls { host } => format!(
                 "“{host}” does not offer encryption (STARTTLS) on this port. Petrel will not send your password unencrypted."
             ),
+            Error::AuthFailed {
+                server,
+                advice: Some(advice),
+                ..
+            } => format!(
+                "{server} did not accept the user name or password. {}",
+                advice.note
+            ),
             Error::AuthFailed { server, .. } => format!(
                 "{server} did not accept the user name or password. Check them and try again."
             ),
@@ -137,12 +157,19 @@ impl Error {
             Error::CertificateNotTrusted { certificate, .. } => certificate.clone(),
             _ => None,
         };
+        let help_url = match self {
+            Error::AuthFailed {
+                advice: Some(advice),
+                ..
+            } => advice.help_url.clone(),
+            _ => None,
+        };
         UserError {
             kind: self.kind(),
             summary: self.summary(),
             detail,
             certificate,
-            help_url: None,
+            help_url,
         }
     }
 

@@ -117,6 +117,7 @@ impl Connection {
                 return Err(Error::AuthFailed {
                     server: server_name(host),
                     detail,
+                    advice: None,
                 })
             }
             Ok(Err((e, _))) => return Err(imap_error(host, e)),

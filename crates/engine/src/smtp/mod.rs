@@ -323,6 +323,7 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
             return Error::AuthFailed {
                 server: server_name(settings),
                 detail: chain,
+                advice: None,
             };
         }
         return Error::SendRejected(chain);
@@ -363,6 +364,7 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         return Error::AuthFailed {
             server: server_name(settings),
             detail: chain,
+            advice: None,
         };
     }
     if e.is_transient() {
