@@ -9,6 +9,8 @@ use petrel_engine::engine::server;
 use petrel_engine::model::{Account, NewAccount, OutgoingMessage, Security};
 use petrel_engine::Engine;
 
+mod discover;
+
 #[derive(Parser)]
 #[command(name = "petrel", version, about = "Petrel mail from the command line")]
 struct Cli {
@@ -71,6 +73,27 @@ enum AccountCommand {
     List,
     /// Remove an account, its local mail and its stored password.
     Remove { account: String },
+    /// Find the settings for an address (provider list, autoconfig, DNS, guessing) and print
+    /// what was found and where; nothing is saved.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Args)]
+struct DiscoverArgs {
+    /// The e-mail address.
+    email: String,
+    /// Ask only this DNS server (ADDR:PORT) instead of the system's (tests, demos).
+    #[arg(long, hide = true)]
+    dns_server: Option<std::net::SocketAddr>,
+    /// Probe other ports than the usual ones: 993=31993,143=31143,… (tests, demos).
+    #[arg(long, hide = true)]
+    probe_ports: Option<String>,
+    /// Fetch HTTPS autoconfig files from this port instead of 443 (tests, demos).
+    #[arg(long, hide = true)]
+    https_port: Option<u16>,
+    /// Fetch plain-HTTP autoconfig files from this port instead of 80 (tests, demos).
+    #[arg(long, hide = true)]
+    http_port: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -182,6 +205,10 @@ fn read_password(from_stdin: bool) -> Result<String> {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    // Discovery needs no data folder.
+    if let Command::Account(AccountCommand::Discover(d)) = &cli.command {
+        return discover::run(d, cli.json).await;
+    }
     let engine = Engine::open_default().map_err(plain)?;
     match cli.command {
         Command::Account(AccountCommand::Add(a)) => {
@@ -222,6 +249,7 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Account(AccountCommand::Discover(_)) => {}
         Command::Account(AccountCommand::Remove { account }) => {
             let a = find_account(&engine, Some(&account))?;
             engine.remove_account(a.id).await.map_err(plain)?;

@@ -306,21 +306,26 @@ pub async fn fetch(
     source: DiscoverySource,
 ) -> Result<Option<DiscoveredConfig>, String> {
     let [first, second] = urls(domain, &address.email, https, port);
+    // Errors as (where, why), so two identical reasons are said once.
     let one = |url: String| async move {
+        let place = url.split('?').next().unwrap_or_default().to_string();
         match http.get_text(&url, https, MAX_SIZE).await {
             Ok(body) => parse(&body, address, source, https)
                 .map(Some)
-                .map_err(|e| format!("{url}: {e}")),
+                .map_err(|e| (place, e.to_string())),
             Err(HttpError::NotFound) => Ok(None),
-            Err(e) => Err(format!("{url}: {e}")),
+            Err(e) => Err((place, e.to_string())),
         }
     };
     let (a, b) = futures::join!(one(first), one(second));
     match (a, b) {
         (Ok(Some(c)), _) | (_, Ok(Some(c))) => Ok(Some(c)),
         (Ok(None), Ok(None)) => Ok(None),
-        (Err(e), Ok(None)) | (Ok(None), Err(e)) => Err(e),
-        (Err(e1), Err(e2)) => Err(format!("{e1}; {e2}")),
+        (Err((place, why)), Ok(None)) | (Ok(None), Err((place, why))) => {
+            Err(format!("{place}: {why}"))
+        }
+        (Err((p1, w1)), Err((p2, w2))) if w1 == w2 => Err(format!("{p1} and {p2}: {w1}")),
+        (Err((p1, w1)), Err((p2, w2))) => Err(format!("{p1}: {w1}; {p2}: {w2}")),
     }
 }
 

@@ -215,8 +215,9 @@ impl reqwest::dns::Resolve for Dns {
         let dns = self.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
+            // The URL already names the host; the reason alone reads better.
             let ips = dns.ips(&host).await.map_err(|e| {
-                Box::new(std::io::Error::other(format!("{host}: {e}")))
+                Box::new(std::io::Error::other(e.to_string()))
                     as Box<dyn std::error::Error + Send + Sync>
             })?;
             let addrs: reqwest::dns::Addrs =

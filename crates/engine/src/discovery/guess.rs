@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::net::Tls;
 
-use super::dns::Dns;
+use super::dns::{Dns, DnsError};
 use super::probe::{self, Findings, Outcome, Target};
 use super::{Address, PortMap};
 
@@ -143,6 +143,8 @@ pub struct GuessResult {
     pub config: Option<DiscoveredConfig>,
     /// What was found, in words (also when incomplete).
     pub detail: String,
+    /// Set when guessing could not even start (DNS failing).
+    pub error: Option<String>,
     pub problems: Vec<ServerProblem>,
 }
 
@@ -163,15 +165,27 @@ pub async fn guess(dns: &Dns, tls: &Tls, cfg: &GuessConfig, address: &Address) -
     names.sort();
     names.dedup();
     let lookups = futures::future::join_all(names.iter().map(|n| dns.ips(n))).await;
-    let addrs: HashMap<String, Vec<IpAddr>> = names
-        .into_iter()
-        .zip(lookups)
-        .filter_map(|(name, r)| r.ok().map(|ips| (name, ips)))
-        .collect();
+    let mut addrs: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    let mut dns_error = None;
+    for (name, r) in names.into_iter().zip(lookups) {
+        match r {
+            Ok(ips) => {
+                addrs.insert(name, ips);
+            }
+            Err(DnsError::NoRecords) => {}
+            Err(e) => dns_error = Some(e),
+        }
+    }
     if addrs.is_empty() {
-        return GuessResult {
-            detail: format!("none of the usual server names of {} exist", address.domain),
-            ..GuessResult::default()
+        return match dns_error {
+            Some(e) => GuessResult {
+                error: Some(format!("looking up the usual server names failed: {e}")),
+                ..GuessResult::default()
+            },
+            None => GuessResult {
+                detail: format!("none of the usual server names of {} exist", address.domain),
+                ..GuessResult::default()
+            },
         };
     }
     let ((inc, mut problems), (out, more)) = futures::join!(
@@ -189,6 +203,7 @@ pub async fn guess(dns: &Dns, tls: &Tls, cfg: &GuessConfig, address: &Address) -
         return GuessResult {
             config: None,
             detail,
+            error: None,
             problems,
         };
     }
@@ -212,6 +227,7 @@ pub async fn guess(dns: &Dns, tls: &Tls, cfg: &GuessConfig, address: &Address) -
             unsupported: None,
         }),
         detail,
+        error: None,
         problems,
     }
 }

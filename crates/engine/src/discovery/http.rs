@@ -120,38 +120,35 @@ impl HttpClient {
     }
 }
 
-/// Sorts reqwest's errors into "nothing there", "certificate" and the rest, with the full chain
-/// of causes in words.
+/// Sorts reqwest's errors into "nothing there", "certificate" and the rest. The words are the
+/// innermost cause (reqwest's own message repeats the URL, which the caller already names).
 fn classify(e: reqwest::Error) -> HttpError {
-    let mut chain = e.to_string();
-    let mut certificate = false;
-    let mut no_host = false;
+    let mut certificate = None;
+    let mut innermost = e.to_string();
+    let mut everything = innermost.clone();
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         if let Some(rustls::Error::InvalidCertificate(reason)) = s.downcast_ref::<rustls::Error>() {
-            certificate = true;
-            chain.push_str(&format!(": {reason:?}"));
-        } else {
-            chain.push_str(&format!(": {s}"));
+            certificate = Some(format!("{reason:?}"));
         }
+        innermost = s.to_string();
+        everything.push_str(": ");
+        everything.push_str(&innermost);
         source = s.source();
     }
-    let lower = chain.to_ascii_lowercase();
-    if lower.contains("invalidcertificate") || lower.contains("certificate") {
-        certificate = true;
+    let lower = everything.to_ascii_lowercase();
+    if certificate.is_none() && lower.contains("certificate") {
+        certificate = Some(innermost.clone());
     }
-    if lower.contains("no such dns record") || lower.contains("connection refused") {
-        no_host = true;
-    }
-    if certificate {
-        HttpError::Certificate(chain)
-    } else if no_host {
+    if let Some(reason) = certificate {
+        HttpError::Certificate(reason)
+    } else if lower.contains("no such dns record") || lower.contains("connection refused") {
         HttpError::NotFound
     } else if e.is_timeout() {
         HttpError::Failed("the web server took too long".into())
     } else if e.is_connect() {
-        HttpError::Failed(format!("could not connect ({chain})"))
+        HttpError::Failed(format!("could not connect: {innermost}"))
     } else {
-        HttpError::Failed(chain)
+        HttpError::Failed(innermost)
     }
 }

@@ -453,7 +453,7 @@ impl Discovery {
                     SourceEnd {
                         config: r.config,
                         detail: Some(r.detail),
-                        error: None,
+                        error: r.error,
                         problems: r.problems,
                     }
                 }

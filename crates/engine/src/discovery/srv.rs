@@ -107,7 +107,7 @@ pub async fn lookup(dns: &Dns, address: &Address) -> Result<Option<DiscoveredCon
                     security: *security,
                     records: Vec::new(),
                 }),
-                Err(e) => Err(format!("{name}: {e}")),
+                Err(e) => Err((name, e.to_string())),
             }
         }
     });
@@ -123,7 +123,18 @@ pub async fn lookup(dns: &Dns, address: &Address) -> Result<Option<DiscoveredCon
     match configs_from_records(&answers, address) {
         Some(c) => Ok(Some(c)),
         None if errors.is_empty() => Ok(None),
-        None => Err(errors.join("; ")),
+        None => {
+            // Usually one reason for all six names: say it once.
+            let mut reasons: Vec<String> = errors.iter().map(|(_, why)| why.clone()).collect();
+            reasons.sort();
+            reasons.dedup();
+            let (first, _) = &errors[0];
+            let names = match errors.len() {
+                1 => first.clone(),
+                n => format!("{first} and {} more", n - 1),
+            };
+            Err(format!("{names}: {}", reasons.join("; ")))
+        }
     }
 }
 
