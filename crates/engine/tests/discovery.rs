@@ -166,7 +166,8 @@ async fn the_provider_table_answers_at_once_without_the_network() {
     assert_eq!(c.incoming[0].security, Security::Tls);
     assert_eq!(c.incoming[0].username, "someone@gmail.com");
     assert!(c.notes.iter().any(|n| n.contains("app password")));
-    assert!(o.elapsed_ms < 100, "took {} ms", o.elapsed_ms);
+    // No network: a generous bound that still fails if anything waited on a time-out.
+    assert!(o.elapsed_ms < 1000, "took {} ms", o.elapsed_ms);
     // Nothing else was even started.
     assert_eq!(
         progress
