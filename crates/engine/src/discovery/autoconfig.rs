@@ -80,6 +80,12 @@ pub fn parse(
         .or_else(|| text(provider, "displayShortName"))
         .or_else(|| provider.attribute("id").map(str::to_string));
     let mut notes = Vec::new();
+    if !trusted {
+        notes.push(
+            "These settings came over an unencrypted connection, so someone on the way could have changed them: check them before using them."
+                .to_string(),
+        );
+    }
     let mut help_url = None;
     for doc_node in provider
         .children()
@@ -374,6 +380,7 @@ mod tests {
     fn plain_http_results_are_untrusted() {
         let c = parse(FULL, &addr(), DiscoverySource::AutoconfigHttp, false).unwrap();
         assert!(!c.trusted);
+        assert!(c.notes[0].contains("unencrypted"), "{:?}", c.notes);
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! The HTTP client for autoconfig: reqwest over rustls with the platform verifier (the same
-//! trust as every other connection of the engine), host names resolved through discovery's
-//! [`Dns`], no proxy, HTTP/1.1 only, every request time-limited and size-limited.
+//! The HTTP client for autoconfig: reqwest over rustls with the engine's TLS configuration
+//! ([`Tls::client_config`]: the platform verifier, as every other connection), host names
+//! resolved through discovery's [`Dns`], no proxy, HTTP/1.1 only, every request time-limited and
+//! size-limited.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls_platform_verifier::BuilderVerifierExt;
+use crate::net::Tls;
 
 use super::dns::Dns;
 
@@ -40,25 +41,23 @@ pub struct HttpClient {
     client: reqwest::Client,
 }
 
-/// rustls with the operating system's trust store, as `crate::net::Tls` builds it.
-fn tls_config() -> Result<rustls::ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS set-up: {e}"))?
-        .with_platform_verifier()
-        .map_err(|e| format!("loading the system's trusted certificates: {e}"))?
-        .with_no_client_auth())
-}
-
 impl HttpClient {
-    pub fn new(dns: Dns) -> Result<HttpClient, String> {
+    /// A client trusting what `tls` trusts (the same platform verifier as every other
+    /// connection), resolving through `dns`.
+    pub fn new(dns: Dns, tls: &Tls) -> Result<HttpClient, String> {
+        let config = tls
+            .client_config()
+            .map_err(|e| format!("setting up TLS for HTTPS: {}", e.summary()))?;
         // An HTTPS request may be redirected only to another HTTPS address: a plain-HTTP hop
         // would make the answer untrustworthy.
         let redirect = reqwest::redirect::Policy::custom(|attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error("too many redirects")
-            } else if attempt.previous()[0].scheme() == "https" && attempt.url().scheme() != "https"
+            } else if attempt
+                .previous()
+                .first()
+                .is_some_and(|u| u.scheme() == "https")
+                && attempt.url().scheme() != "https"
             {
                 attempt.error("an HTTPS address redirected to plain HTTP")
             } else {
@@ -66,7 +65,7 @@ impl HttpClient {
             }
         });
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(config)
             .dns_resolver(Arc::new(dns))
             .no_proxy()
             .http1_only()

@@ -360,7 +360,7 @@ impl Discovery {
         }
 
         // 2. Everything else at once.
-        let http = HttpClient::new(self.dns.clone());
+        let http = HttpClient::new(self.dns.clone(), &self.tls);
         let mut running: FuturesUnordered<BoxFuture<'_, (DiscoverySource, SourceEnd)>> =
             FuturesUnordered::new();
         for source in PARALLEL {
