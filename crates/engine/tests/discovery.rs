@@ -296,11 +296,24 @@ async fn srv_records_alone_are_enough() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_mx_at_a_bundled_provider_is_enough() {
+    let s = servers();
+    let xml = autoconfig_xml(
+        "localhost",
+        &[("imap", s.imaps_port, "SSL")],
+        &[(s.submissions_port, "SSL")],
+    );
     let zone = Zone::new()
         .mx("custom.test", 10, "aspmx.l.google.com")
         .mx("custom.test", 20, "alt1.aspmx.l.google.com")
-        .mx("corp.test", 0, "corp-test.mail.protection.outlook.com");
-    let t = setup(zone, WebServer::builder(), &["unused.test"]);
+        .mx("corp.test", 0, "corp-test.mail.protection.outlook.com")
+        // A hoster not in the table, which publishes an autoconfig file for its own domain.
+        .mx("hosted.test", 10, "mx1.mail.hoster.test")
+        .a("autoconfig.hoster.test", [127, 0, 0, 1].into());
+    let t = setup(
+        zone,
+        WebServer::builder().route("autoconfig.hoster.test", AUTOCONFIG_PATH, Route::ok(xml)),
+        &["autoconfig.hoster.test"],
+    );
 
     let (o, _) = discover(&t.discovery, "jo@custom.test").await;
     let c = o.config.as_ref().unwrap_or_else(|| panic!("{o:#?}"));
@@ -315,6 +328,23 @@ async fn an_mx_at_a_bundled_provider_is_enough() {
     assert_eq!(c.source, DiscoverySource::Mx);
     assert_eq!(c.provider.as_deref(), Some("Microsoft 365"));
     assert_eq!(c.outgoing[0].host, "smtp.office365.com");
+
+    let (o, _) = discover(&t.discovery, "jo@hosted.test").await;
+    let c = o.config.as_ref().unwrap_or_else(|| panic!("{o:#?}"));
+    assert_eq!(c.source, DiscoverySource::Mx);
+    assert_eq!(c.incoming[0].port, s.imaps_port);
+    assert_eq!(c.incoming[0].username, "jo@hosted.test");
+    assert!(c.notes[0].contains("hoster.test"), "{:?}", c.notes);
+    assert!(
+        t.web
+            .requests()
+            .iter()
+            .any(|r| r.host == "autoconfig.hoster.test"
+                && r.target.ends_with("emailaddress=jo%40hosted.test")),
+        "{:?}",
+        t.web.requests()
+    );
+    assert_settings_work(&o, t.servers, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
