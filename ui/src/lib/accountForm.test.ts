@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   domainOf,
+  guessedFields,
+  needsPlaintextConsent,
+  plaintextServers,
+  serversForHost,
+  trustCertificate,
+  trustedCertFor,
+  validateServers,
   effectivePort,
   effectiveUsername,
   emptyAccount,
@@ -27,22 +34,39 @@ describe("defaults", () => {
     expect(usualPort("imap", "starttls")).toBe(143);
     expect(usualPort("smtp", "tls")).toBe(465);
     expect(usualPort("smtp", "starttls")).toBe(587);
+    expect(usualPort("pop3", "tls")).toBe(995);
+    expect(usualPort("pop3", "starttls")).toBe(110);
+  });
+
+  it("follows the protocol too", () => {
+    const f = emptyAccount();
+    f.imap.protocol = "pop3";
+    expect(effectivePort(f.imap)).toBe("995");
+  });
+
+  it("guesses imap.<domain> and smtp.<domain>, user name = address", () => {
+    const f = guessedFields({ displayName: "Ada", email: "ada@Example.org", password: "pw" });
+    expect(f.imap.host).toBe("imap.example.org");
+    expect(f.smtp.host).toBe("smtp.example.org");
+    expect(effectiveUsername(f.imap, f.email)).toBe("ada@Example.org");
+    expect(validateAccount(f)).toEqual({});
+    expect(guessedFields({ displayName: "", email: "ada", password: "" }).imap.host).toBe("");
   });
 
   it("starts with TLS on 993 and 465", () => {
     const f = emptyAccount();
     expect(f.imap.security).toBe("tls");
-    expect(effectivePort("imap", f.imap)).toBe("993");
-    expect(effectivePort("smtp", f.smtp)).toBe("465");
+    expect(effectivePort(f.imap)).toBe("993");
+    expect(effectivePort(f.smtp)).toBe("465");
   });
 
   it("follows the security choice until the port is edited", () => {
     const f = emptyAccount();
     f.smtp.security = "starttls";
-    expect(effectivePort("smtp", f.smtp)).toBe("587");
+    expect(effectivePort(f.smtp)).toBe("587");
     f.smtp.port = "2525";
     f.smtp.security = "tls";
-    expect(effectivePort("smtp", f.smtp)).toBe("2525");
+    expect(effectivePort(f.smtp)).toBe("2525");
   });
 
   it("takes the address as user name until it is edited", () => {
@@ -94,6 +118,74 @@ describe("validateAccount", () => {
   });
 });
 
+describe("what Petrel cannot do yet", () => {
+  it("refuses POP3 and OAuth with an explanation", () => {
+    const f = filled();
+    f.imap.protocol = "pop3";
+    f.smtp.auth = "oauth2";
+    const e = validateServers(f);
+    expect(Object.keys(e).sort()).toEqual(["imap.protocol", "smtp.auth"]);
+    expect(e["imap.protocol"]).toMatch(/POP3/);
+    expect(e["smtp.auth"]).toMatch(/Password/);
+  });
+});
+
+describe("unencrypted connections", () => {
+  it("need consent when either server is plain", () => {
+    const f = filled();
+    expect(needsPlaintextConsent(f)).toBe(false);
+    expect(plaintextServers(f)).toBe("");
+    f.smtp.security = "plain";
+    expect(needsPlaintextConsent(f)).toBe(true);
+    expect(plaintextServers(f)).toBe("Outgoing mail");
+    f.imap.security = "plain";
+    expect(plaintextServers(f)).toBe("Incoming and outgoing mail");
+  });
+
+  it("STARTTLS and TLS need none", () => {
+    const f = filled();
+    f.imap.security = "starttls";
+    expect(needsPlaintextConsent(f)).toBe(false);
+  });
+});
+
+describe("trusting a certificate", () => {
+  const cert = { host: "mail.example.org", sha256: "AB:CD:EF" };
+
+  it("pins it on the servers with that host only", () => {
+    const f = filled();
+    f.imap.host = "Mail.Example.org.";
+    expect(serversForHost(f, cert.host)).toEqual(["imap"]);
+    expect(trustCertificate(f, cert)).toEqual(["imap"]);
+    const req = toNewAccount(f);
+    expect(req.imap.trusted_cert).toBe("AB:CD:EF");
+    expect(req.smtp.trusted_cert).toBeNull();
+  });
+
+  it("pins it on both when both use the host", () => {
+    const f = filled();
+    f.imap.host = f.smtp.host = "mail.example.org";
+    expect(trustCertificate(f, cert)).toEqual(["imap", "smtp"]);
+    expect(toNewAccount(f).smtp.trusted_cert).toBe("AB:CD:EF");
+  });
+
+  it("drops the pin when the host is changed", () => {
+    const f = filled();
+    f.imap.host = "mail.example.org";
+    trustCertificate(f, cert);
+    f.imap.host = "imap.other.org";
+    expect(trustedCertFor(f.imap)).toBeNull();
+    expect(toNewAccount(f).imap.trusted_cert).toBeNull();
+    f.imap.host = "mail.example.org";
+    expect(trustedCertFor(f.imap)).toBe("AB:CD:EF");
+  });
+
+  it("falls back to the incoming server for a host neither names", () => {
+    const f = filled();
+    expect(trustCertificate(f, { host: "alias.example.net", sha256: "01" })).toEqual(["imap"]);
+  });
+});
+
 describe("toNewAccount", () => {
   it("builds the request with trimmed values and effective defaults", () => {
     const f = filled();
@@ -103,8 +195,14 @@ describe("toNewAccount", () => {
       display_name: "Ada Lovelace",
       email: "ada@example.org",
       password: "secret",
-      imap: { host: "imap.example.org", port: 1993, security: "tls", username: "ada@example.org" },
-      smtp: { host: "smtp.example.org", port: 587, security: "starttls", username: "ada@example.org" },
+      imap: { host: "imap.example.org", port: 1993, security: "tls", username: "ada@example.org", trusted_cert: null },
+      smtp: {
+        host: "smtp.example.org",
+        port: 587,
+        security: "starttls",
+        username: "ada@example.org",
+        trusted_cert: null,
+      },
     });
   });
 

@@ -1,19 +1,35 @@
 /**
- * The manual account form's rules, without the UI: the usual ports, defaults that follow the
- * address, validation, and the `NewAccount` it sends.
+ * The account form's rules, without the UI: the usual ports, defaults that follow the address,
+ * validation, the consent an unencrypted connection needs, and the `NewAccount` it sends. The
+ * guided set-up fills the same fields from what it found, so both paths share these rules.
  */
+import type { AuthMethod } from "./bindings/AuthMethod";
 import type { NewAccount } from "./bindings/NewAccount";
+import type { Protocol } from "./bindings/Protocol";
 import type { Security } from "./bindings/Security";
+import type { ServerSettings } from "./bindings/ServerSettings";
 
+/** The two servers of an account: "imap" is the incoming one, "smtp" the outgoing one. */
 export type ServerKind = "imap" | "smtp";
 
+/** A certificate the user chose to trust, for the host it was shown by. */
+export interface TrustedCert {
+  host: string;
+  sha256: string;
+}
+
 export interface ServerFields {
+  /** Incoming: IMAP (or POP3, which Petrel cannot use yet); outgoing: always SMTP. */
+  protocol: Protocol;
   host: string;
   security: Security;
   /** The port as typed, or null while the user has not touched it (the usual port applies). */
   port: string | null;
   /** The user name as typed, or null while the user has not touched it (the address applies). */
   username: string | null;
+  auth: AuthMethod;
+  /** Sent as `trusted_cert` while the host is still the one that showed the certificate. */
+  trusted: TrustedCert | null;
 }
 
 export interface AccountFields {
@@ -28,12 +44,15 @@ export type FieldKey =
   | "displayName"
   | "email"
   | "password"
+  | "imap.protocol"
   | "imap.host"
   | "imap.port"
   | "imap.username"
+  | "imap.auth"
   | "smtp.host"
   | "smtp.port"
-  | "smtp.username";
+  | "smtp.username"
+  | "smtp.auth";
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
@@ -43,27 +62,41 @@ export const SECURITY_CHOICES: readonly { value: Security; label: string }[] = [
   { value: "plain", label: "None (unencrypted)" },
 ];
 
-const USUAL_PORTS: Record<ServerKind, Record<Security, number>> = {
+export const PROTOCOL_CHOICES: Record<ServerKind, readonly { value: Protocol; label: string }[]> = {
+  imap: [
+    { value: "imap", label: "IMAP" },
+    { value: "pop3", label: "POP3 (coming soon)" },
+  ],
+  smtp: [{ value: "smtp", label: "SMTP" }],
+};
+
+export const AUTH_CHOICES: readonly { value: AuthMethod; label: string }[] = [
+  { value: "password", label: "Password" },
+  { value: "oauth2", label: "Sign in on the provider's page (OAuth, not yet)" },
+];
+
+const USUAL_PORTS: Record<Protocol, Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, plain: 143 },
+  pop3: { tls: 995, starttls: 110, plain: 110 },
   smtp: { tls: 465, starttls: 587, plain: 587 },
 };
 
-/** The port a server of this kind usually listens on with this security. */
-export function usualPort(kind: ServerKind, security: Security): number {
-  return USUAL_PORTS[kind][security];
+/** The port a server of this protocol usually listens on with this security. */
+export function usualPort(protocol: Protocol, security: Security): number {
+  return USUAL_PORTS[protocol][security];
 }
 
-export function emptyServer(): ServerFields {
-  return { host: "", security: "tls", port: null, username: null };
+export function emptyServer(kind: ServerKind): ServerFields {
+  return { protocol: kind, host: "", security: "tls", port: null, username: null, auth: "password", trusted: null };
 }
 
 export function emptyAccount(): AccountFields {
-  return { displayName: "", email: "", password: "", imap: emptyServer(), smtp: emptyServer() };
+  return { displayName: "", email: "", password: "", imap: emptyServer("imap"), smtp: emptyServer("smtp") };
 }
 
-/** The port field's value: as typed, else the usual one for the chosen security. */
-export function effectivePort(kind: ServerKind, server: ServerFields): string {
-  return server.port ?? String(usualPort(kind, server.security));
+/** The port field's value: as typed, else the usual one for the protocol and security. */
+export function effectivePort(server: ServerFields): string {
+  return server.port ?? String(usualPort(server.protocol, server.security));
 }
 
 /** The user-name field's value: as typed, else the e-mail address. */
@@ -83,37 +116,72 @@ export function hostHint(kind: ServerKind, email: string): string {
   return `${kind}.${domain || "example.org"}`;
 }
 
+/** The form pre-filled with the usual guesses for an address: `imap.<domain>`, `smtp.<domain>`. */
+export function guessedFields(identity: Pick<AccountFields, "displayName" | "email" | "password">): AccountFields {
+  const f = { ...emptyAccount(), ...identity };
+  const domain = domainOf(identity.email);
+  if (domain) {
+    f.imap.host = `imap.${domain}`;
+    f.smtp.host = `smtp.${domain}`;
+  }
+  return f;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOST = /^[^\s/:@\[\]]+$|^\[[0-9a-fA-F:.]+\]$|^(?=.*:.*:)[0-9a-fA-F:.]+$/;
 
-function parsePort(text: string): number | null {
+/** True when `email` looks like an address (the engine checks it properly). */
+export function looksLikeEmail(email: string): boolean {
+  return EMAIL.test(email.trim());
+}
+
+export function emailError(email: string): string | undefined {
+  const e = email.trim();
+  if (e === "") return "Enter your e-mail address.";
+  if (!EMAIL.test(e)) return "An e-mail address looks like name@example.org.";
+  return undefined;
+}
+
+export function parsePort(text: string): number | null {
   const t = text.trim();
   if (!/^\d{1,5}$/.test(t)) return null;
   const n = Number(t);
   return n >= 1 && n <= 65535 ? n : null;
 }
 
+export const POP3_NOT_YET =
+  "Petrel cannot use POP3 yet (it will soon). Choose IMAP and enter your provider's IMAP server, if it has one.";
+export const OAUTH_NOT_YET =
+  "Petrel cannot sign in through the provider's page yet. Choose “Password” if your provider accepts a password or an app password.";
+
 function validateServer(kind: ServerKind, server: ServerFields, email: string, errors: FieldErrors): void {
+  if (kind === "imap" && server.protocol === "pop3") errors["imap.protocol"] = POP3_NOT_YET;
   const host = server.host.trim();
   if (host === "") errors[`${kind}.host`] = "Enter the server's name, e.g. " + hostHint(kind, email) + ".";
   else if (!HOST.test(host)) errors[`${kind}.host`] = "A server name has no spaces, slashes or port number.";
-  if (parsePort(effectivePort(kind, server)) === null) errors[`${kind}.port`] = "A port is a number from 1 to 65535.";
+  if (parsePort(effectivePort(server)) === null) errors[`${kind}.port`] = "A port is a number from 1 to 65535.";
   // While the user name follows the address, a missing address is reported there, once.
   if (server.username !== null && server.username.trim() === "") {
     errors[`${kind}.username`] = "Enter the user name for this server.";
   }
+  if (server.auth === "oauth2") errors[`${kind}.auth`] = OAUTH_NOT_YET;
+}
+
+/** The errors of the two server parts alone (the guided set-up has the identity already). */
+export function validateServers(f: AccountFields): FieldErrors {
+  const errors: FieldErrors = {};
+  validateServer("imap", f.imap, f.email.trim(), errors);
+  validateServer("smtp", f.smtp, f.email.trim(), errors);
+  return errors;
 }
 
 /** The field errors of the form, empty when it can be sent. */
 export function validateAccount(f: AccountFields): FieldErrors {
   const errors: FieldErrors = {};
-  const email = f.email.trim();
-  if (email === "") errors.email = "Enter your e-mail address.";
-  else if (!EMAIL.test(email)) errors.email = "An e-mail address looks like name@example.org.";
+  const email = emailError(f.email);
+  if (email) errors.email = email;
   if (f.password === "") errors.password = "Enter your password.";
-  validateServer("imap", f.imap, email, errors);
-  validateServer("smtp", f.smtp, email, errors);
-  return errors;
+  return { ...errors, ...validateServers(f) };
 }
 
 /** The order errors are met in the form, to move the focus to the first one. */
@@ -121,28 +189,85 @@ export const FIELD_ORDER: readonly FieldKey[] = [
   "displayName",
   "email",
   "password",
+  "imap.protocol",
   "imap.host",
   "imap.port",
   "imap.username",
+  "imap.auth",
   "smtp.host",
   "smtp.port",
   "smtp.username",
+  "smtp.auth",
 ];
+
+/** The `id` of a field's input, shared by every form that shows it. */
+export function fieldId(key: FieldKey): string {
+  return `acct-${key.replace(".", "-")}`;
+}
+
+/** True when either server would carry the password unencrypted: the user must agree first. */
+export function needsPlaintextConsent(f: AccountFields): boolean {
+  return f.imap.security === "plain" || f.smtp.security === "plain";
+}
+
+/** Which servers would be unencrypted, for the warning: "Incoming mail", "Outgoing mail" or both. */
+export function plaintextServers(f: AccountFields): string {
+  const i = f.imap.security === "plain";
+  const o = f.smtp.security === "plain";
+  if (i && o) return "Incoming and outgoing mail";
+  return i ? "Incoming mail" : o ? "Outgoing mail" : "";
+}
+
+function sameHost(a: string, b: string): boolean {
+  const norm = (h: string) => h.trim().replace(/\.$/, "").toLowerCase();
+  return norm(a) === norm(b);
+}
+
+/** The pinned fingerprint to send: only while the host is the one that showed the certificate. */
+export function trustedCertFor(server: ServerFields): string | null {
+  return server.trusted && sameHost(server.trusted.host, server.host) ? server.trusted.sha256 : null;
+}
+
+/**
+ * The servers a certificate shown by `host` belongs to: those with that host name. When both use
+ * the host, both get it (the same machine usually shows the same certificate on every port; a
+ * different one on the other port is reported, and trusted, separately).
+ */
+export function serversForHost(f: AccountFields, host: string): ServerKind[] {
+  return (["imap", "smtp"] as const).filter((k) => sameHost(f[k].host, host));
+}
+
+/**
+ * Trusts exactly this certificate for the servers that showed it (by host); returns the servers
+ * changed. Call only after the user explicitly asked for it.
+ */
+export function trustCertificate(f: AccountFields, cert: { host: string; sha256: string }): ServerKind[] {
+  let kinds = serversForHost(f, cert.host);
+  // A host the fields do not name (an alias the server reported): the incoming server is tested
+  // first, so its connection is the one that failed.
+  if (kinds.length === 0) kinds = ["imap"];
+  for (const k of kinds) f[k].trusted = { host: f[k].host.trim(), sha256: cert.sha256 };
+  return kinds;
+}
+
+function toSettings(s: ServerFields, email: string): ServerSettings {
+  return {
+    host: s.host.trim(),
+    port: parsePort(effectivePort(s)) ?? usualPort(s.protocol, s.security),
+    security: s.security,
+    username: effectiveUsername(s, email).trim(),
+    trusted_cert: trustedCertFor(s),
+  };
+}
 
 /** The request for `add_account`. Call only when `validateAccount` found nothing. */
 export function toNewAccount(f: AccountFields): NewAccount {
   const email = f.email.trim();
-  const server = (kind: ServerKind, s: ServerFields) => ({
-    host: s.host.trim(),
-    port: parsePort(effectivePort(kind, s)) ?? usualPort(kind, s.security),
-    security: s.security,
-    username: effectiveUsername(s, email).trim(),
-  });
   return {
     display_name: f.displayName.trim(),
     email,
     password: f.password,
-    imap: server("imap", f.imap),
-    smtp: server("smtp", f.smtp),
+    imap: toSettings(f.imap, email),
+    smtp: toSettings(f.smtp, email),
   };
 }

@@ -3,10 +3,12 @@
  * state modules call these, never `invoke` directly. Argument names are camelCase here: Tauri maps
  * them to the Rust commands' snake_case parameters. Every function rejects with a `UserError`.
  */
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Account } from "./bindings/Account";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
+import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
+import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
 import type { MessagePage } from "./bindings/MessagePage";
@@ -28,6 +30,16 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export function listAccounts(): Promise<Account[]> {
   return call("list_accounts");
+}
+
+/**
+ * Looks up the settings of an address (provider list, autoconfig, DNS SRV, MX, guessing), calling
+ * `onProgress` as each source moves on. Resolves even when nothing was found (`config` is null);
+ * rejects only for an address that is not one.
+ */
+export function discoverSettings(email: string, onProgress: (p: DiscoveryProgress) => void): Promise<DiscoveryOutcome> {
+  const channel = new Channel<DiscoveryProgress>(onProgress);
+  return call("discover_settings", { email, onProgress: channel });
 }
 
 /** Tests the connection for real, stores the account and starts its first sync: may take seconds. */

@@ -15,6 +15,7 @@ import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
 import { coalesce, type Coalesced } from "./throttle";
+import { WizardState } from "./wizard.svelte";
 
 export interface Banner {
   id: number;
@@ -37,8 +38,8 @@ export class AppState {
   accounts = $state.raw<Account[]>([]);
   foldersByAccount = $state.raw<Record<number, Folder[]>>({});
   selectedFolderId = $state<number | null>(null);
-  /** The account form as a dialog over the app (with no account it fills the window instead). */
-  accountFormOpen = $state(false);
+  /** The account set-up: a dialog over the app, or the whole window while there is no account. */
+  wizard = $state.raw<WizardState | null>(null);
   banners = $state.raw<Banner[]>([]);
   /** The last thing that happened, for the status bar ("Message sent"). */
   status = $state("");
@@ -94,6 +95,7 @@ export class AppState {
       const accounts = await api.listAccounts();
       this.accounts = accounts;
       this.phase = "ready";
+      if (accounts.length === 0 && this.wizard === null) this.openWizard();
       this.startupError = null;
       if (this.selectedFolderId === null && accounts[0]) this.#selectInboxOf = accounts[0].id;
       await Promise.all(accounts.map((a) => this.loadFolders(a.id)));
@@ -135,18 +137,27 @@ export class AppState {
     this.list.open(folderId);
   }
 
-  openAccountForm(): void {
-    this.accountFormOpen = true;
+  /** Opens the set-up for another account (or the first). */
+  openWizard(): void {
+    if (this.wizard) return;
+    this.wizard = new WizardState({
+      fullWindow: this.accounts.length === 0,
+      onadded: (account) => this.accountAdded(account),
+      onfinish: () => this.closeWizard(),
+    });
   }
 
-  closeAccountForm(): void {
-    this.accountFormOpen = false;
+  /** Closes the set-up; not while it is testing, nor while there is no account to go to. */
+  closeWizard(): void {
+    const w = this.wizard;
+    if (!w || w.testing || this.accounts.length === 0) return;
+    w.dispose();
+    this.wizard = null;
   }
 
-  /** The form added an account (the engine has started its first sync). */
+  /** The set-up saved an account (the engine has started its first sync). */
   accountAdded(account: Account): void {
     this.accounts = [...this.accounts.filter((a) => a.id !== account.id), account];
-    this.accountFormOpen = false;
     this.#selectInboxOf = account.id;
     this.status = `Account ${account.email} added. Fetching mail…`;
     this.#announceCheck = true;
@@ -210,6 +221,7 @@ export class AppState {
   }
 
   handleEvent(event: EngineEvent): void {
+    this.wizard?.handleEvent(event);
     switch (event.type) {
       case "SyncProgress":
         this.progress = {

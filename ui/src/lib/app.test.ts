@@ -20,8 +20,8 @@ const account: Account = {
   id: 7,
   display_name: "Ada",
   email: "ada@example.org",
-  imap: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org" },
-  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org" },
+  imap: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
+  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org", trusted_cert: null },
 };
 
 const folders: Folder[] = [
@@ -80,6 +80,37 @@ describe("AppState", () => {
     expect(app.progress[7]).toBeUndefined();
   });
 
+  it("opens the set-up over the whole window when there is no account", async () => {
+    api.listAccounts.mockResolvedValue([]);
+    const app = new AppState();
+    await app.start();
+    expect(app.wizard?.fullWindow).toBe(true);
+    // Nothing to go back to: it stays.
+    app.closeWizard();
+    expect(app.wizard).not.toBeNull();
+    // The first account is added: the wizard shows "Done" until the first sync ends.
+    app.accountAdded(account);
+    expect(app.wizard).not.toBeNull();
+    app.wizard!.finish();
+    expect(app.wizard).toBeNull();
+    await settle();
+    expect(app.selectedFolderId).toBe(10);
+  });
+
+  it("opens the set-up as a dialog for another account, and passes it sync events", async () => {
+    const app = new AppState();
+    await app.start();
+    expect(app.wizard).toBeNull();
+    app.openWizard();
+    const wizard = app.wizard!;
+    expect(wizard.fullWindow).toBe(false);
+    const seen = vi.spyOn(wizard, "handleEvent");
+    app.handleEvent({ type: "SyncDone", account_id: 7 });
+    expect(seen).toHaveBeenCalledWith({ type: "SyncDone", account_id: 7 });
+    app.closeWizard();
+    expect(app.wizard).toBeNull();
+  });
+
   it("says when a requested check is done", async () => {
     const app = new AppState();
     await app.start();
@@ -93,7 +124,13 @@ describe("AppState", () => {
   it("shows account errors once each, dismissably", async () => {
     const app = new AppState();
     await app.start();
-    const error = { kind: "auth_failed" as const, summary: "The server rejected the password.", detail: "" };
+    const error = {
+      kind: "auth_failed" as const,
+      summary: "The server rejected the password.",
+      detail: "",
+      certificate: null,
+      help_url: null,
+    };
     app.handleEvent({ type: "AccountError", account_id: 7, error });
     app.handleEvent({ type: "AccountError", account_id: 7, error });
     expect(app.banners).toHaveLength(1);

@@ -88,5 +88,5 @@ export class ComposerState {
 }
 
 function invalid(summary: string): UserError {
-  return { kind: "invalid_input", summary, detail: "" };
+  return { kind: "invalid_input", summary, detail: "", certificate: null, help_url: null };
 }

@@ -3,9 +3,21 @@ import { isUserError, toUserError } from "./errors";
 
 describe("toUserError", () => {
   it("passes a UserError through", () => {
-    const e = { kind: "auth_failed", summary: "The server rejected the password.", detail: "NO [AUTHENTICATIONFAILED]" };
+    const e = {
+      kind: "auth_failed",
+      summary: "The server rejected the password.",
+      detail: "NO [AUTHENTICATIONFAILED]",
+      certificate: null,
+      help_url: "https://example.org/app-passwords",
+    };
     expect(isUserError(e)).toBe(true);
     expect(toUserError(e)).toBe(e);
+  });
+
+  it("completes one without the extras", () => {
+    const e = { kind: "auth_failed", summary: "No.", detail: "" };
+    expect(isUserError(e)).toBe(false);
+    expect(toUserError(e)).toEqual({ ...e, certificate: null, help_url: null });
   });
 
   it("wraps strings and exceptions with a plain summary", () => {
@@ -13,6 +25,8 @@ describe("toUserError", () => {
       kind: "internal",
       summary: "Could not start.",
       detail: "command list_accounts not found",
+      certificate: null,
+      help_url: null,
     });
     const wrapped = toUserError(new TypeError("x is undefined"));
     expect(wrapped.kind).toBe("internal");

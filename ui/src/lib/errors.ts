@@ -18,11 +18,26 @@ const KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "internal",
 ]);
 
-/** True when `value` has the shape of the `UserError` every command rejects with. */
-export function isUserError(value: unknown): value is UserError {
+/** The `UserError` shape without the optional extras, as older shells (and tests) send it. */
+type CoreUserError = Pick<UserError, "kind" | "summary" | "detail">;
+
+function isCoreUserError(value: unknown): value is CoreUserError & Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.kind === "string" && KINDS.has(v.kind) && typeof v.summary === "string" && typeof v.detail === "string";
+}
+
+/** True when `value` has the shape of the `UserError` every command rejects with. */
+export function isUserError(value: unknown): value is UserError {
+  if (!isCoreUserError(value)) return false;
+  const cert = value.certificate;
+  const help = value.help_url;
+  return (cert === null || typeof cert === "object") && (help === null || typeof help === "string");
+}
+
+/** A `UserError` with no certificate and no help page. */
+export function userError(kind: ErrorKind, summary: string, detail = ""): UserError {
+  return { kind, summary, detail, certificate: null, help_url: null };
 }
 
 /**
@@ -32,17 +47,25 @@ export function isUserError(value: unknown): value is UserError {
  */
 export function toUserError(value: unknown, fallbackSummary = "Something went wrong."): UserError {
   if (isUserError(value)) return value;
-  if (typeof value === "string") {
-    return { kind: "internal", summary: fallbackSummary, detail: value };
+  if (isCoreUserError(value)) {
+    // The extras are missing (or malformed): keep what is usable.
+    const cert = value.certificate;
+    const help = value.help_url;
+    return {
+      kind: value.kind,
+      summary: value.summary,
+      detail: value.detail,
+      certificate: typeof cert === "object" && cert !== null ? (cert as UserError["certificate"]) : null,
+      help_url: typeof help === "string" ? help : null,
+    };
   }
-  if (value instanceof Error) {
-    return { kind: "internal", summary: fallbackSummary, detail: value.stack ?? value.message };
-  }
+  if (typeof value === "string") return userError("internal", fallbackSummary, value);
+  if (value instanceof Error) return userError("internal", fallbackSummary, value.stack ?? value.message);
   let detail: string;
   try {
     detail = JSON.stringify(value) ?? String(value);
   } catch {
     detail = String(value);
   }
-  return { kind: "internal", summary: fallbackSummary, detail };
+  return userError("internal", fallbackSummary, detail);
 }

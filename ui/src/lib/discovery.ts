@@ -1,0 +1,261 @@
+/**
+ * What the guided set-up shows of a discovery, without the UI: the sources in priority order with
+ * their states, the found servers as readable lines with a lock kind, where they came from, what
+ * stops the user from going on, and the form fields (hence the `NewAccount`) they amount to.
+ */
+import {
+  effectivePort,
+  guessedFields,
+  toNewAccount,
+  usualPort,
+  type AccountFields,
+  type ServerFields,
+  type ServerKind,
+} from "./accountForm";
+import type { DiscoveredConfig } from "./bindings/DiscoveredConfig";
+import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
+import type { DiscoverySource } from "./bindings/DiscoverySource";
+import type { DiscoveryState } from "./bindings/DiscoveryState";
+import type { NewAccount } from "./bindings/NewAccount";
+import type { Protocol } from "./bindings/Protocol";
+import type { Security } from "./bindings/Security";
+import type { ServerConfig } from "./bindings/ServerConfig";
+
+/** Highest priority first, as the engine ranks them. */
+export const SOURCE_ORDER: readonly DiscoverySource[] = ["provider", "autoconfig", "srv", "mx", "autoconfig_http", "guess"];
+
+const SOURCE_LABELS: Record<DiscoverySource, string> = {
+  provider: "Petrel's list of providers",
+  autoconfig: "Your provider's configuration file",
+  srv: "DNS service records (SRV)",
+  mx: "Your domain's mail server (MX)",
+  autoconfig_http: "Configuration file over plain HTTP",
+  guess: "Trying the usual server names",
+};
+
+export function sourceLabel(source: DiscoverySource): string {
+  return SOURCE_LABELS[source];
+}
+
+/** A source's state, or "waiting" before it has reported anything. */
+export type RowState = DiscoveryState | "waiting";
+
+const STATE_LABELS: Record<RowState, string> = {
+  waiting: "Waiting",
+  looking: "Looking…",
+  found: "Found",
+  not_found: "Not found",
+  skipped: "Skipped",
+  failed: "Failed",
+};
+
+export function stateLabel(state: RowState): string {
+  return STATE_LABELS[state];
+}
+
+export type SourceReports = Partial<Record<DiscoverySource, DiscoveryProgress>>;
+
+/** The reports with `p` as its source's latest. */
+export function withReport(reports: SourceReports, p: DiscoveryProgress): SourceReports {
+  return { ...reports, [p.source]: p };
+}
+
+export interface SourceRow {
+  source: DiscoverySource;
+  label: string;
+  state: RowState;
+  stateLabel: string;
+  detail: string | null;
+}
+
+/** One row per source, in priority order, whether it has reported yet or not. */
+export function sourceRows(reports: SourceReports): SourceRow[] {
+  return SOURCE_ORDER.map((source) => {
+    const r = reports[source];
+    const state: RowState = r?.state ?? "waiting";
+    return { source, label: sourceLabel(source), state, stateLabel: stateLabel(state), detail: r?.detail ?? null };
+  });
+}
+
+const FOUND_IN: Record<DiscoverySource, string> = {
+  provider: "Found in Petrel's list of providers",
+  autoconfig: "Found in your provider's configuration file",
+  srv: "Found through DNS",
+  mx: "Found through DNS: your domain's mail is handled by a provider Petrel knows",
+  autoconfig_http: "Found in your provider's configuration file, fetched without encryption",
+  guess: "Found by trying the usual server names",
+};
+
+/** Where the settings came from, as a sentence. */
+export function foundInText(source: DiscoverySource): string {
+  return FOUND_IN[source];
+}
+
+// ---- servers as lines
+
+/** Which lock a connection gets: encrypted from the start, encrypted after connecting, or none. */
+export type LockKind = "tls" | "starttls" | "none";
+
+export function lockKind(security: Security): LockKind {
+  return security === "plain" ? "none" : security;
+}
+
+const SECURITY_TEXT: Record<Security, string> = { tls: "SSL/TLS", starttls: "STARTTLS", plain: "No encryption" };
+
+export function securityLabel(security: Security): string {
+  return SECURITY_TEXT[security];
+}
+
+const LOCK_TEXT: Record<LockKind, string> = {
+  tls: "Encrypted from the start (SSL/TLS)",
+  starttls: "Encrypted after connecting (STARTTLS)",
+  none: "Not encrypted: your password and mail can be read on the way",
+};
+
+/** What the lock means, for its tooltip and screen readers. */
+export function lockDescription(kind: LockKind): string {
+  return LOCK_TEXT[kind];
+}
+
+export function protocolLabel(protocol: Protocol): string {
+  return protocol.toUpperCase();
+}
+
+export interface ServerLine {
+  direction: "Incoming" | "Outgoing";
+  protocol: string;
+  host: string;
+  port: number;
+  security: string;
+  lock: LockKind;
+}
+
+/** A server as the summary shows it. */
+export function serverLine(direction: ServerLine["direction"], s: Pick<ServerConfig, "protocol" | "host" | "port" | "security">): ServerLine {
+  return {
+    direction,
+    protocol: protocolLabel(s.protocol),
+    host: s.host,
+    port: s.port,
+    security: securityLabel(s.security),
+    lock: lockKind(s.security),
+  };
+}
+
+/** The same from the form's fields. */
+export function fieldsLine(kind: ServerKind, s: ServerFields): ServerLine {
+  const port = Number(effectivePort(s));
+  return serverLine(kind === "imap" ? "Incoming" : "Outgoing", {
+    protocol: s.protocol,
+    host: s.host.trim(),
+    port: Number.isFinite(port) ? port : usualPort(s.protocol, s.security),
+    security: s.security,
+  });
+}
+
+/** "Incoming: IMAP · imap.example.org · port 993 · SSL/TLS" */
+export function serverLineText(line: ServerLine): string {
+  return `${line.direction}: ${line.protocol} · ${line.host} · port ${line.port} · ${line.security}`;
+}
+
+/** The servers Petrel would use: the first IMAP server (else the first incoming), the first SMTP. */
+export function pickServers(config: DiscoveredConfig): { incoming: ServerConfig | null; outgoing: ServerConfig | null } {
+  const incoming = config.incoming.find((s) => s.protocol === "imap") ?? config.incoming[0] ?? null;
+  const outgoing = config.outgoing.find((s) => s.protocol === "smtp") ?? null;
+  return { incoming, outgoing };
+}
+
+// ---- what stops the user
+
+export const POP3_ONLY =
+  "This provider offers only POP3, which Petrel will support soon; enter IMAP settings by hand if your provider has them.";
+export const NO_INCOMING = "No incoming mail server was found; enter it by hand.";
+export const NO_OUTGOING = "No outgoing mail (SMTP) server was found; enter it by hand.";
+export const OAUTH_ONLY =
+  "This provider lets mail programs sign in only through its own page (OAuth), which Petrel cannot do yet.";
+
+export interface Blocker {
+  reason: string;
+  /** True when entering other settings by hand may help ("Edit"); false when nothing will. */
+  canEdit: boolean;
+}
+
+/** Why the found settings cannot be used as they are, or null when they can. */
+export function configBlocker(config: DiscoveredConfig): Blocker | null {
+  if (config.unsupported) return { reason: config.unsupported, canEdit: false };
+  const { incoming, outgoing } = pickServers(config);
+  if (!incoming) return { reason: NO_INCOMING, canEdit: true };
+  if (incoming.protocol !== "imap") return { reason: POP3_ONLY, canEdit: true };
+  if (!outgoing) return { reason: NO_OUTGOING, canEdit: true };
+  if (incoming.auth === "oauth2" || outgoing.auth === "oauth2") return { reason: OAUTH_ONLY, canEdit: true };
+  return null;
+}
+
+/** Settings that came over an unauthenticated channel need the user's explicit OK. */
+export function needsConfirmation(config: DiscoveredConfig | null): boolean {
+  return config !== null && !config.trusted;
+}
+
+/** Why the settings need confirming, in plain words. */
+export function confirmationText(config: DiscoveredConfig): string {
+  if (config.source === "autoconfig_http") {
+    return "These settings came from a file fetched without encryption, so someone on your network could have changed them. Check that the server names belong to your provider before using them.";
+  }
+  return "Petrel could not make sure these settings are genuine. Check that the server names belong to your provider before using them.";
+}
+
+/** Only web links are shown as links. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- from found settings to the form and the request
+
+function serverFields(s: ServerConfig, email: string): ServerFields {
+  const usual = usualPort(s.protocol, s.security);
+  return {
+    protocol: s.protocol,
+    host: s.host,
+    security: s.security,
+    // The usual port follows a later change of security; any other is kept as found.
+    port: s.port === usual ? null : String(s.port),
+    username: s.username === "" || s.username === email.trim() ? null : s.username,
+    auth: s.auth,
+    trusted: null,
+  };
+}
+
+/**
+ * The form filled from found settings. With only POP3 found, the incoming part is an IMAP guess
+ * (`imap.<domain>`, same user name) for the user to check; missing parts are guessed likewise.
+ */
+export function fieldsFromConfig(
+  config: DiscoveredConfig,
+  identity: Pick<AccountFields, "displayName" | "email" | "password">,
+): AccountFields {
+  const f = guessedFields(identity);
+  const { incoming, outgoing } = pickServers(config);
+  if (incoming?.protocol === "imap") {
+    f.imap = serverFields(incoming, identity.email);
+  } else if (incoming) {
+    const pop = serverFields(incoming, identity.email);
+    f.imap.username = pop.username;
+    f.imap.auth = pop.auth;
+  }
+  if (outgoing) f.smtp = serverFields(outgoing, identity.email);
+  return f;
+}
+
+/** The `add_account` request for found settings used as they are. */
+export function newAccountFromConfig(
+  config: DiscoveredConfig,
+  identity: Pick<AccountFields, "displayName" | "email" | "password">,
+): NewAccount {
+  return toNewAccount(fieldsFromConfig(config, identity));
+}
