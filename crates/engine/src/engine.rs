@@ -37,8 +37,10 @@ struct Inner {
     secrets: Secrets,
     tls: Tls,
     events: broadcast::Sender<EngineEvent>,
-    /// One sync at a time per account.
+    /// One sync pass at a time per account.
     sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// One sync at a time per folder (a pass and an IDLE wake-up may meet on the INBOX).
+    folder_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What a sync of one account did.
@@ -47,6 +49,8 @@ pub struct SyncReport {
     pub folders: usize,
     pub new_messages: usize,
     pub bodies: usize,
+    /// FETCH responses received while listing (headers and flags, not bodies).
+    pub fetched: usize,
 }
 
 impl Engine {
@@ -69,6 +73,7 @@ impl Engine {
                 tls: Tls::platform()?,
                 events,
                 sync_locks: Mutex::new(HashMap::new()),
+                folder_locks: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -86,7 +91,7 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
-    fn emit(&self, event: EngineEvent) {
+    pub(crate) fn emit(&self, event: EngineEvent) {
         // No receiver is fine: nobody is listening (e.g. the command line).
         let _ = self.inner.events.send(event);
     }
@@ -246,7 +251,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn connect_imap(&self, account_id: i64) -> Result<imap::Connection> {
+    pub(crate) async fn connect_imap(&self, account_id: i64) -> Result<imap::Connection> {
         let account = self.inner.store.account(account_id)?;
         let password = self.password(account_id).await?;
         imap::Connection::connect(&self.inner.tls, &account.imap, &password).await
@@ -259,6 +264,94 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         locks.entry(account_id).or_default().clone()
+    }
+
+    fn folder_lock(&self, folder_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .folder_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        locks.entry(folder_id).or_default().clone()
+    }
+
+    /// Brings one folder up to date on its own connection (see [`imap::Connection::sync_folder`]
+    /// for what that costs), with the same events as a whole-account sync.
+    pub async fn sync_folder(&self, folder_id: i64) -> Result<imap::FolderSync> {
+        let folder = self.inner.store.folder(folder_id)?;
+        let mut conn = self.connect_imap(folder.account_id).await?;
+        let outcome = self.sync_folder_on(&mut conn, &folder).await;
+        conn.logout().await;
+        outcome
+    }
+
+    /// Syncs one folder over `conn`, emitting `SyncProgress`, `FolderChanged` and, after the
+    /// first sync, `NewMail` for new unseen messages (not in Junk, Trash, Sent or Drafts).
+    pub(crate) async fn sync_folder_on(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+    ) -> Result<imap::FolderSync> {
+        let lock = self.folder_lock(folder.id);
+        let _guard = lock.lock().await;
+        let store = &self.inner.store;
+        let account_id = folder.account_id;
+        let folder_id = folder.id;
+        let state = store.folder_state(folder.id)?;
+        let events = self.inner.events.clone();
+        let path = folder.path.clone();
+        let outcome = conn
+            .sync_folder(store, &state, |done, total| {
+                let _ = events.send(EngineEvent::SyncProgress {
+                    account_id,
+                    folder: path.clone(),
+                    done,
+                    total,
+                });
+                let _ = events.send(EngineEvent::FolderChanged {
+                    account_id,
+                    folder_id,
+                });
+            })
+            .await?;
+        if outcome.changed() || outcome.uidvalidity_reset {
+            self.emit(EngineEvent::FolderChanged {
+                account_id,
+                folder_id,
+            });
+        }
+        let quiet = matches!(
+            folder.role,
+            Some(FolderRole::Junk | FolderRole::Trash | FolderRole::Sent | FolderRole::Drafts)
+        );
+        if !outcome.initial && !outcome.new_ids.is_empty() && !quiet {
+            let messages = store
+                .message_summaries(&outcome.new_ids)?
+                .into_iter()
+                .filter(|m| !m.seen)
+                .collect::<Vec<_>>();
+            if !messages.is_empty() {
+                self.emit(EngineEvent::NewMail {
+                    account_id,
+                    folder_id,
+                    messages,
+                });
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Refreshes the account's folder list over `conn`; returns the folders.
+    pub(crate) async fn sync_folder_list_on(
+        &self,
+        conn: &mut imap::Connection,
+        account_id: i64,
+    ) -> Result<Vec<Folder>> {
+        let entries = conn.list_folders().await?;
+        if self.inner.store.sync_folder_list(account_id, &entries)? {
+            self.emit(EngineEvent::FoldersChanged { account_id });
+        }
+        self.inner.store.folders(account_id)
     }
 
     /// Syncs every folder of the account, INBOX first, then downloads the newest INBOX bodies.
@@ -278,61 +371,16 @@ impl Engine {
     async fn sync_account_inner(&self, account_id: i64) -> Result<SyncReport> {
         let lock = self.sync_lock(account_id);
         let _guard = lock.lock().await;
-        let store = &self.inner.store;
         let mut conn = self.connect_imap(account_id).await?;
-        let entries = conn.list_folders().await?;
-        if store.sync_folder_list(account_id, &entries)? {
-            self.emit(EngineEvent::FoldersChanged { account_id });
-        }
-        let folders = store.folders(account_id)?;
+        let folders = self.sync_folder_list_on(&mut conn, account_id).await?;
         let mut report = SyncReport {
             folders: folders.len(),
             ..SyncReport::default()
         };
         for folder in &folders {
-            let state = store.folder_state(folder.id)?;
-            let events = self.inner.events.clone();
-            let path = folder.path.clone();
-            let folder_id = folder.id;
-            let outcome = conn
-                .sync_folder(store, &state, |done, total| {
-                    let _ = events.send(EngineEvent::SyncProgress {
-                        account_id,
-                        folder: path.clone(),
-                        done,
-                        total,
-                    });
-                    let _ = events.send(EngineEvent::FolderChanged {
-                        account_id,
-                        folder_id,
-                    });
-                })
-                .await?;
+            let outcome = self.sync_folder_on(&mut conn, folder).await?;
             report.new_messages += outcome.new_ids.len();
-            if outcome.changed() {
-                self.emit(EngineEvent::FolderChanged {
-                    account_id,
-                    folder_id,
-                });
-            }
-            let quiet = matches!(
-                folder.role,
-                Some(FolderRole::Junk | FolderRole::Trash | FolderRole::Sent | FolderRole::Drafts)
-            );
-            if !outcome.initial && !outcome.new_ids.is_empty() && !quiet {
-                let messages = store
-                    .message_summaries(&outcome.new_ids)?
-                    .into_iter()
-                    .filter(|m| !m.seen)
-                    .collect::<Vec<_>>();
-                if !messages.is_empty() {
-                    self.emit(EngineEvent::NewMail {
-                        account_id,
-                        folder_id,
-                        messages,
-                    });
-                }
-            }
+            report.fetched += outcome.fetched;
         }
         if let Some(inbox) = folders.iter().find(|f| f.role == Some(FolderRole::Inbox)) {
             report.bodies = self.prefetch_bodies(&mut conn, inbox).await?;

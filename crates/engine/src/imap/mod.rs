@@ -2,6 +2,8 @@
 //! list with SPECIAL-USE roles, header-first sync newest first in chunks, and lazy bodies.
 
 mod folders;
+mod idle;
+mod responses;
 mod sync;
 
 use futures::StreamExt;
@@ -11,7 +13,8 @@ use crate::model::{Security, ServerSettings};
 use crate::net::{self, Stream, Tls};
 
 pub use folders::{folder_role, FolderEntry};
-pub use sync::{FolderSync, HEADER_FIELDS};
+pub use idle::IdleOutcome;
+pub use sync::{FolderSync, SyncMode, HEADER_FIELDS};
 
 pub type ImapSession = async_imap::Session<Box<dyn Stream>>;
 
@@ -20,6 +23,27 @@ pub struct Connection {
     pub session: ImapSession,
     pub host: String,
     capabilities: Vec<String>,
+    /// `ENABLE QRESYNC` succeeded: SELECT can resynchronise and expunges come as VANISHED.
+    qresync: bool,
+    /// The server keeps modification sequences (CONDSTORE, or implied by QRESYNC).
+    condstore: bool,
+}
+
+/// Which sync extensions a connection may use. Everything the server offers by default; tests use
+/// less to exercise the fallbacks against a server that has them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extensions {
+    pub qresync: bool,
+    pub condstore: bool,
+}
+
+impl Default for Extensions {
+    fn default() -> Self {
+        Extensions {
+            qresync: true,
+            condstore: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -33,6 +57,9 @@ impl std::fmt::Debug for Connection {
 fn server_name(host: &str) -> String {
     format!("The incoming server {host}")
 }
+
+/// How long one answer from the server may take before the connection is given up as dead.
+pub const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub(crate) fn imap_error(host: &str, e: async_imap::error::Error) -> Error {
     use async_imap::error::Error as E;
@@ -61,11 +88,22 @@ pub(crate) fn imap_error(host: &str, e: async_imap::error::Error) -> Error {
 }
 
 impl Connection {
-    /// Connects, secures the connection as the settings say, and logs in.
+    /// Connects, secures the connection as the settings say, logs in, and enables QRESYNC when
+    /// the server offers it.
     pub async fn connect(
         tls: &Tls,
         settings: &ServerSettings,
         password: &str,
+    ) -> Result<Connection> {
+        Connection::connect_with(tls, settings, password, Extensions::default()).await
+    }
+
+    /// [`Connection::connect`], using at most the given sync extensions.
+    pub async fn connect_with(
+        tls: &Tls,
+        settings: &ServerSettings,
+        password: &str,
+        allowed: Extensions,
     ) -> Result<Connection> {
         let host = settings.host.as_str();
         let tcp = net::tcp_connect(host, settings.port).await?;
@@ -123,11 +161,13 @@ impl Connection {
             Ok(Err((e, _))) => return Err(imap_error(host, e)),
         };
         // Capabilities may change after login (CONDSTORE, QRESYNC appear only then on Dovecot).
-        let caps = session
-            .capabilities()
+        let caps = tokio::time::timeout(RESPONSE_TIMEOUT, session.capabilities())
             .await
+            .map_err(|_| Error::Timeout {
+                what: format!("Asking {host} what it can do"),
+            })?
             .map_err(|e| imap_error(host, e))?;
-        let capabilities = caps
+        let capabilities: Vec<String> = caps
             .iter()
             .map(|c| match c {
                 async_imap::types::Capability::Imap4rev1 => "IMAP4REV1".to_string(),
@@ -137,11 +177,33 @@ impl Connection {
                 async_imap::types::Capability::Atom(a) => a.to_ascii_uppercase(),
             })
             .collect();
-        Ok(Connection {
+        let mut conn = Connection {
             session,
             host: host.to_string(),
             capabilities,
-        })
+            qresync: false,
+            condstore: false,
+        };
+        if allowed.qresync && conn.has_capability("QRESYNC") {
+            // RFC 7162: enabling QRESYNC enables CONDSTORE too.
+            conn.run_checked("ENABLE QRESYNC").await?;
+            conn.qresync = true;
+            conn.condstore = true;
+        } else if allowed.condstore && conn.has_capability("CONDSTORE") {
+            // SELECT … (CONDSTORE) enables it per folder; no ENABLE needed.
+            conn.condstore = true;
+        }
+        Ok(conn)
+    }
+
+    /// True when QRESYNC is enabled on this connection.
+    pub fn qresync(&self) -> bool {
+        self.qresync
+    }
+
+    /// True when modification sequences (CONDSTORE) are used on this connection.
+    pub fn condstore(&self) -> bool {
+        self.condstore
     }
 
     pub fn has_capability(&self, name: &str) -> bool {

@@ -4,8 +4,9 @@
 
 use futures::StreamExt;
 
-use super::{imap_error, Connection};
-use crate::error::Result;
+use super::responses::uids_in_ranges;
+use super::{imap_error, Connection, RESPONSE_TIMEOUT};
+use crate::error::{Error, Result};
 use crate::mime::{self, Flags};
 use crate::store::{FolderState, NewMessage, Store};
 
@@ -17,6 +18,21 @@ pub const HEADER_FIELDS: &str =
 const FIRST_CHUNK: u32 = 500;
 const CHUNK: u32 = 2000;
 
+/// How a folder was brought up to date.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Listed from scratch: first sync, or after a UIDVALIDITY change.
+    #[default]
+    Initial,
+    /// QRESYNC: the SELECT itself told what changed (flags, VANISHED); new mail by UID.
+    Qresync,
+    /// CONDSTORE: flags changed since the stored modification sequence, removals found by
+    /// comparing counts; new mail by UID.
+    Condstore,
+    /// No modification sequences: the flags of every stored message, new mail by UID.
+    Full,
+}
+
 /// What a folder sync did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FolderSync {
@@ -26,12 +42,42 @@ pub struct FolderSync {
     pub initial: bool,
     pub flags_changed: usize,
     pub removed: usize,
+    pub mode: SyncMode,
+    /// FETCH responses received (headers or flags): none when nothing changed and the server
+    /// has QRESYNC or CONDSTORE.
+    pub fetched: usize,
+    /// The folder's UIDVALIDITY changed, so it was listed again from scratch.
+    pub uidvalidity_reset: bool,
+    /// Downloaded bodies matched back to their message by Message-ID after such a reset.
+    pub bodies_kept: usize,
 }
 
 impl FolderSync {
     pub fn changed(&self) -> bool {
         !self.new_ids.is_empty() || self.flags_changed > 0 || self.removed > 0
     }
+}
+
+type FlagRow = (u32, bool, bool, bool, bool);
+
+fn flag_row(uid: u32, f: Flags) -> FlagRow {
+    (uid, f.seen, f.flagged, f.answered, f.draft)
+}
+
+async fn next_within<S: futures::Stream + Unpin>(host: &str, s: &mut S) -> Result<Option<S::Item>> {
+    tokio::time::timeout(RESPONSE_TIMEOUT, s.next())
+        .await
+        .map_err(|_| Error::Timeout {
+            what: format!("Waiting for messages from {host}"),
+        })
+}
+
+async fn within<T>(host: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
+    tokio::time::timeout(RESPONSE_TIMEOUT, f)
+        .await
+        .map_err(|_| Error::Timeout {
+            what: format!("Waiting for {host} to answer"),
+        })
 }
 
 fn list_query() -> String {
@@ -67,36 +113,52 @@ fn to_new_message(f: &async_imap::types::Fetch) -> Option<NewMessage> {
 
 impl Connection {
     /// Brings the store's copy of one folder's list up to date with the server.
-    /// `progress(done, total)` is called after every committed chunk.
+    /// `progress(done, total)` is called after every committed chunk of a first sync.
+    ///
+    /// With QRESYNC and a stored HIGHESTMODSEQ a folder where nothing changed costs one SELECT;
+    /// with CONDSTORE alone one SELECT and at most a flag fetch and a UID SEARCH; without either
+    /// every stored message's flags are fetched. A changed UIDVALIDITY starts the folder over,
+    /// keeping downloaded bodies that match by Message-ID.
     pub async fn sync_folder(
         &mut self,
         store: &Store,
         folder: &FolderState,
         mut progress: impl FnMut(u32, u32),
     ) -> Result<FolderSync> {
-        let host = self.host.clone();
-        let err = |e| imap_error(&host, e);
         while self.session.unsolicited_responses.try_recv().is_ok() {}
-        let mailbox = self.session.select(&folder.path).await.map_err(err)?;
-        if let Some(v) = mailbox.uid_validity {
-            store.set_uidvalidity(folder.id, v)?;
-        }
         let local = store.uids(folder.id)?;
+        let resumable = match (folder.uidvalidity, folder.highestmodseq) {
+            (Some(v), Some(m)) if self.qresync && !local.is_empty() => Some((v, m)),
+            _ => None,
+        };
+        let sel = match resumable {
+            Some((v, m)) => self.select_qresync(&folder.path, v, m, &local).await?,
+            None => self.select_plain(&folder.path).await?,
+        };
         let mut out = FolderSync {
-            initial: local.is_empty(),
+            fetched: sel.fetched,
             ..FolderSync::default()
         };
-        let exists = mailbox.exists;
-        if exists == 0 {
-            out.removed = store.remove_uids(folder.id, &local)?;
-        } else if local.is_empty() {
+        let local = match sel.uidvalidity {
+            Some(v) if store.set_uidvalidity(folder.id, v)? => {
+                out.uidvalidity_reset = true;
+                Vec::new()
+            }
+            _ => local,
+        };
+        out.initial = local.is_empty();
+        let max_local = local.last().copied().unwrap_or(0);
+        if local.is_empty() {
+            out.mode = SyncMode::Initial;
             // Newest first, by sequence number, in growing chunks.
+            let exists = sel.exists;
             let mut top = exists;
             let mut done = 0;
             let mut chunk = FIRST_CHUNK;
             while top > 0 {
                 let bottom = top.saturating_sub(chunk - 1).max(1);
-                let batch = self.fetch_list(&format!("{bottom}:{top}"), false).await?;
+                let (batch, fetched) = self.fetch_list(&format!("{bottom}:{top}"), false).await?;
+                out.fetched += fetched;
                 done += batch.len() as u32;
                 out.new_ids
                     .extend(store.insert_messages(folder.id, &batch)?);
@@ -104,69 +166,143 @@ impl Connection {
                 top = bottom - 1;
                 chunk = CHUNK;
             }
-        } else {
-            let max_local = local.last().copied().unwrap_or(0);
-            // New mail: everything above the highest UID we know.
-            let fresh: Vec<NewMessage> = self
-                .fetch_list(&format!("{}:*", max_local + 1), true)
-                .await?
-                .into_iter()
-                .filter(|m| m.uid > max_local)
-                .collect();
-            out.new_ids = store.insert_messages(folder.id, &fresh)?;
-            // Flags and removals of what we have.
-            let mut server_flags = Vec::with_capacity(local.len());
-            {
-                let mut stream = self
-                    .session
-                    .uid_fetch(format!("1:{max_local}"), "(UID FLAGS)")
-                    .await
-                    .map_err(err)?;
-                while let Some(f) = stream.next().await {
-                    let f = f.map_err(err)?;
-                    if let Some(uid) = f.uid {
-                        let fl = flags_of(&f);
-                        server_flags.push((uid, fl.seen, fl.flagged, fl.answered, fl.draft));
-                    }
-                }
+        } else if sel.exists == 0 {
+            out.mode = if resumable.is_some() {
+                SyncMode::Qresync
+            } else {
+                SyncMode::Full
+            };
+            out.removed = store.remove_uids(folder.id, &local)?;
+        } else if resumable.is_some() && sel.modseq().is_some() {
+            out.mode = SyncMode::Qresync;
+            let rows: Vec<FlagRow> = sel.changed.iter().map(|(u, f)| flag_row(*u, *f)).collect();
+            out.flags_changed = store.update_flags(folder.id, &rows)?;
+            out.removed = store.remove_uids(folder.id, &uids_in_ranges(&local, &sel.vanished))?;
+            self.fetch_new(store, folder.id, max_local, sel.uidnext, &mut out)
+                .await?;
+        } else if let (true, Some(since), Some(now)) =
+            (self.condstore, folder.highestmodseq, sel.modseq())
+        {
+            out.mode = SyncMode::Condstore;
+            if now != since {
+                let rows = self
+                    .fetch_flags(
+                        &format!("1:{max_local}"),
+                        &format!("(UID FLAGS) (CHANGEDSINCE {since})"),
+                        &mut out,
+                    )
+                    .await?;
+                out.flags_changed = store.update_flags(folder.id, &rows)?;
             }
-            out.flags_changed = store.update_flags(folder.id, &server_flags)?;
-            let on_server: std::collections::HashSet<u32> =
-                server_flags.iter().map(|f| f.0).collect();
+            self.fetch_new(store, folder.id, max_local, sel.uidnext, &mut out)
+                .await?;
+            // Expunges do not always raise the modification sequence: compare counts.
+            if store.message_count(folder.id)? != sel.exists {
+                let host = self.host.clone();
+                let on_server =
+                    within(&host, self.session.uid_search(format!("UID 1:{max_local}")))
+                        .await?
+                        .map_err(|e| imap_error(&host, e))?;
+                let gone: Vec<u32> = local
+                    .iter()
+                    .copied()
+                    .filter(|u| !on_server.contains(u))
+                    .collect();
+                out.removed = store.remove_uids(folder.id, &gone)?;
+            }
+        } else {
+            out.mode = SyncMode::Full;
+            self.fetch_new(store, folder.id, max_local, sel.uidnext, &mut out)
+                .await?;
+            // Flags and removals of what we have.
+            let rows = self
+                .fetch_flags(&format!("1:{max_local}"), "(UID FLAGS)", &mut out)
+                .await?;
+            out.flags_changed = store.update_flags(folder.id, &rows)?;
+            let on_server: std::collections::HashSet<u32> = rows.iter().map(|f| f.0).collect();
             let gone: Vec<u32> = local
                 .iter()
                 .copied()
                 .filter(|u| !on_server.contains(u))
                 .collect();
             out.removed = store.remove_uids(folder.id, &gone)?;
-            progress(exists, exists);
+            progress(sel.exists, sel.exists);
         }
-        if let Some(next) = mailbox.uid_next {
-            store.set_uidnext(folder.id, next)?;
-        }
+        out.bodies_kept = store.reattach_bodies(folder.id)?;
+        store.set_sync_state(folder.id, sel.uidnext, sel.modseq())?;
         Ok(out)
     }
 
-    async fn fetch_list(&mut self, set: &str, by_uid: bool) -> Result<Vec<NewMessage>> {
+    /// New mail: everything above the highest UID we know (skipped when UIDNEXT says there is
+    /// none).
+    async fn fetch_new(
+        &mut self,
+        store: &Store,
+        folder_id: i64,
+        max_local: u32,
+        uidnext: Option<u32>,
+        out: &mut FolderSync,
+    ) -> Result<()> {
+        let first = max_local.saturating_add(1);
+        if uidnext.is_some_and(|next| next <= first) {
+            return Ok(());
+        }
+        let (batch, fetched) = self.fetch_list(&format!("{first}:*"), true).await?;
+        out.fetched += fetched;
+        // `N:*` always matches the highest message, even when its UID is below N.
+        let fresh: Vec<NewMessage> = batch.into_iter().filter(|m| m.uid > max_local).collect();
+        out.new_ids
+            .extend(store.insert_messages(folder_id, &fresh)?);
+        Ok(())
+    }
+
+    async fn fetch_flags(
+        &mut self,
+        set: &str,
+        query: &str,
+        out: &mut FolderSync,
+    ) -> Result<Vec<FlagRow>> {
+        let host = self.host.clone();
+        let err = |e| imap_error(&host, e);
+        let mut rows = Vec::new();
+        let mut stream = within(&host, self.session.uid_fetch(set, query))
+            .await?
+            .map_err(err)?;
+        while let Some(f) = next_within(&host, &mut stream).await? {
+            let f = f.map_err(err)?;
+            out.fetched += 1;
+            if let Some(uid) = f.uid {
+                rows.push(flag_row(uid, flags_of(&f)));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// List data of the messages in `set`, and how many FETCH responses came.
+    async fn fetch_list(&mut self, set: &str, by_uid: bool) -> Result<(Vec<NewMessage>, usize)> {
         let host = self.host.clone();
         let err = |e| imap_error(&host, e);
         let query = list_query();
         let mut out = Vec::new();
+        let mut fetched = 0;
         let mut stream = if by_uid {
-            self.session
-                .uid_fetch(set, &query)
-                .await
+            within(&host, self.session.uid_fetch(set, &query))
+                .await?
                 .map_err(err)?
                 .boxed()
         } else {
-            self.session.fetch(set, &query).await.map_err(err)?.boxed()
+            within(&host, self.session.fetch(set, &query))
+                .await?
+                .map_err(err)?
+                .boxed()
         };
-        while let Some(f) = stream.next().await {
+        while let Some(f) = next_within(&host, &mut stream).await? {
             let f = f.map_err(err)?;
+            fetched += 1;
             if let Some(m) = to_new_message(&f) {
                 out.push(m);
             }
         }
-        Ok(out)
+        Ok((out, fetched))
     }
 }

@@ -190,39 +190,106 @@ impl Store {
             .map_err(Error::storage("reading a folder"))
     }
 
-    /// Records the folder's UIDVALIDITY. If it changed, every stored message of the folder is
-    /// dropped (their UIDs mean nothing any more) and true is returned.
+    /// Records the folder's UIDVALIDITY. If it changed, the folder's messages are dropped (their
+    /// UIDs mean nothing any more; they are the server's copies and will be listed again), but
+    /// their downloaded bodies are set aside to be matched back by Message-ID
+    /// ([`Store::reattach_bodies`]); the sync state (UIDNEXT, HIGHESTMODSEQ) is forgotten.
+    /// Returns true on such a reset.
     pub fn set_uidvalidity(&self, folder_id: i64, uidvalidity: u32) -> Result<bool> {
+        let ctx = "starting the folder over after its UIDVALIDITY changed";
         let mut conn = self.writer();
-        let tx = conn
-            .transaction()
-            .map_err(Error::storage("updating a folder"))?;
+        let tx = conn.transaction().map_err(Error::storage(ctx))?;
         let old: Option<u32> = tx
             .query_row(
                 "SELECT uidvalidity FROM folders WHERE id = ?1",
                 [folder_id],
                 |r| r.get(0),
             )
-            .map_err(Error::storage("updating a folder"))?;
+            .map_err(Error::storage(ctx))?;
         let reset = matches!(old, Some(v) if v != uidvalidity);
         if reset {
+            tx.execute(
+                "INSERT INTO stale_bodies (folder_id, message_id, raw, text, attachments, snippet,
+                     has_attachments)
+                 SELECT m.folder_id, m.message_id, b.raw, b.text, b.attachments, m.snippet,
+                        m.has_attachments
+                 FROM messages m JOIN bodies b ON b.message_id = m.id
+                 WHERE m.folder_id = ?1 AND m.message_id IS NOT NULL",
+                [folder_id],
+            )
+            .map_err(Error::storage(ctx))?;
             tx.execute("DELETE FROM messages WHERE folder_id = ?1", [folder_id])
-                .map_err(Error::storage("updating a folder"))?;
+                .map_err(Error::storage(ctx))?;
+            tx.execute(
+                "UPDATE folders SET uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
+                [folder_id],
+            )
+            .map_err(Error::storage(ctx))?;
         }
         tx.execute(
             "UPDATE folders SET uidvalidity = ?2 WHERE id = ?1",
             params![folder_id, uidvalidity],
         )
-        .map_err(Error::storage("updating a folder"))?;
-        tx.commit().map_err(Error::storage("updating a folder"))?;
+        .map_err(Error::storage(ctx))?;
+        tx.commit().map_err(Error::storage(ctx))?;
         Ok(reset)
     }
 
-    pub fn set_uidnext(&self, folder_id: i64, uidnext: u32) -> Result<()> {
+    /// After a folder was listed again in full: gives the bodies set aside by a UIDVALIDITY reset
+    /// back to the messages with the same Message-ID, and forgets the rest (the server no longer
+    /// has them). Returns how many bodies found their message again.
+    pub fn reattach_bodies(&self, folder_id: i64) -> Result<usize> {
+        let ctx = "matching downloaded messages again after a folder reset";
+        let mut conn = self.writer();
+        let pending: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM stale_bodies WHERE folder_id = ?1)",
+                [folder_id],
+                |r| r.get(0),
+            )
+            .map_err(Error::storage(ctx))?;
+        if !pending {
+            return Ok(0);
+        }
+        let tx = conn.transaction().map_err(Error::storage(ctx))?;
+        let attached = tx
+            .execute(
+                "INSERT INTO bodies (message_id, raw, text, attachments)
+                 SELECT m.id, s.raw, s.text, s.attachments
+                 FROM stale_bodies s JOIN messages m
+                   ON m.folder_id = s.folder_id AND m.message_id = s.message_id
+                 WHERE s.folder_id = ?1
+                 ON CONFLICT (message_id) DO NOTHING",
+                [folder_id],
+            )
+            .map_err(Error::storage(ctx))?;
+        tx.execute(
+            "UPDATE messages SET snippet = s.snippet, has_attachments = s.has_attachments
+             FROM stale_bodies s
+             WHERE messages.folder_id = ?1 AND s.folder_id = ?1
+               AND s.message_id = messages.message_id",
+            [folder_id],
+        )
+        .map_err(Error::storage(ctx))?;
+        tx.execute("DELETE FROM stale_bodies WHERE folder_id = ?1", [folder_id])
+            .map_err(Error::storage(ctx))?;
+        tx.commit().map_err(Error::storage(ctx))?;
+        Ok(attached)
+    }
+
+    /// What the server said about the folder at the end of a successful sync. HIGHESTMODSEQ is
+    /// only ever stored once the changes up to it are in the store.
+    pub fn set_sync_state(
+        &self,
+        folder_id: i64,
+        uidnext: Option<u32>,
+        highestmodseq: Option<u64>,
+    ) -> Result<()> {
         self.writer()
             .execute(
-                "UPDATE folders SET uidnext = ?2 WHERE id = ?1",
-                params![folder_id, uidnext],
+                "UPDATE folders SET uidnext = coalesce(?2, uidnext), highestmodseq = ?3
+                 WHERE id = ?1",
+                params![folder_id, uidnext, highestmodseq.map(|m| m as i64)],
             )
             .map_err(Error::storage("updating a folder"))?;
         Ok(())

@@ -155,6 +155,17 @@ impl Store {
             .map_err(Error::storage("listing messages"))
     }
 
+    /// How many messages of the folder are stored.
+    pub fn message_count(&self, folder_id: i64) -> Result<u32> {
+        self.reader()
+            .query_row(
+                "SELECT count(*) FROM messages WHERE folder_id = ?1",
+                [folder_id],
+                |r| r.get(0),
+            )
+            .map_err(Error::storage("counting messages"))
+    }
+
     /// Sets the flags of stored messages: (uid, seen, flagged, answered, draft).
     pub fn update_flags(
         &self,

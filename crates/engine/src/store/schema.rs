@@ -71,6 +71,18 @@ const MIGRATIONS: &[&str] = &[
     // 2: certificates the user chose to trust, per server (SHA-256 fingerprints).
     "ALTER TABLE accounts ADD COLUMN imap_trusted_cert TEXT;
     ALTER TABLE accounts ADD COLUMN smtp_trusted_cert TEXT;",
+    // 3: bodies set aside when a folder's UIDVALIDITY changed, matched back by Message-ID once
+    // the folder is listed again, so a reset does not throw away downloaded mail.
+    "CREATE TABLE stale_bodies (
+        folder_id       INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+        message_id      TEXT NOT NULL,
+        raw             BLOB NOT NULL,
+        text            TEXT NOT NULL,
+        attachments     TEXT NOT NULL,
+        snippet         TEXT NOT NULL,
+        has_attachments INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX stale_bodies_by_message_id ON stale_bodies (folder_id, message_id);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
