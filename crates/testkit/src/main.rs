@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use petrel_testkit::dns::{DnsServer, Zone};
 use petrel_testkit::{corpus, Servers};
 
 const USAGE: &str = "\
@@ -19,8 +20,17 @@ usage: petrel-testkit <command> [options]
                              with --password the user is added first
   corpus --count N --out DIR [--seed S]
                              write N corpus messages as DIR/00001.eml …
+  dns [--record RECORD]... [--file FILE]
+                             serve DNS records on a free port of 127.0.0.1 (UDP and TCP),
+                             print that address (127.0.0.1:PORT) and run until killed;
+                             every other name gets NXDOMAIN. A RECORD (one per line in FILE,
+                             # starts a comment) is one of
+                               A NAME IPV4 | AAAA NAME IPV6 | MX DOMAIN PREFERENCE EXCHANGE
+                               SRV NAME PRIORITY WEIGHT PORT TARGET   (TARGET . = not offered)
+                             e.g. --record 'SRV _imaps._tcp.petrel.test 0 1 31993 localhost'
 
-The servers' folder is $PETREL_TESTKIT_DIR or /tmp/petrel-mail. Needs root.";
+The servers' folder is $PETREL_TESTKIT_DIR or /tmp/petrel-mail. The mail server commands need
+root; dns and corpus do not.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,6 +69,15 @@ impl Opts {
             out.push((name, value));
         }
         Ok(Opts(out))
+    }
+
+    /// Every value given for a repeatable option, in order.
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -153,8 +172,77 @@ fn run(args: &[String]) -> Result<()> {
                 std::fs::write(&path, m).with_context(|| format!("writing {}", path.display()))?;
             }
         }
+        "dns" => {
+            let o = Opts::parse(rest, &["record", "file"])?;
+            let mut zone = Zone::new();
+            let mut count = 0;
+            for spec in o.all("record") {
+                zone = add_record(zone, spec)?;
+                count += 1;
+            }
+            if let Some(file) = o.get("file") {
+                let text =
+                    std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+                for (n, line) in text.lines().enumerate() {
+                    let line = line.split('#').next().unwrap_or_default().trim();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    zone = add_record(zone, line)
+                        .with_context(|| format!("{file}, line {}", n + 1))?;
+                    count += 1;
+                }
+            }
+            let server = DnsServer::start(zone)?;
+            // The address alone on stdout (scripts read it); the rest on stderr.
+            println!("{}", server.addr());
+            std::io::Write::flush(&mut std::io::stdout())?;
+            eprintln!(
+                "petrel-testkit dns: {count} records on {} (UDP and TCP)",
+                server.addr()
+            );
+            loop {
+                std::thread::park();
+            }
+        }
         "-h" | "--help" | "help" => println!("{USAGE}"),
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
     }
     Ok(())
+}
+
+/// Adds one `TYPE NAME DATA…` record to the zone.
+fn add_record(zone: Zone, spec: &str) -> Result<Zone> {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let num = |w: &str, what: &str| -> Result<u16> {
+        w.parse().map_err(|_| {
+            anyhow::anyhow!("{what} must be a number from 0 to 65535, not {w:?} in {spec:?}")
+        })
+    };
+    Ok(match words.as_slice() {
+        [t, name, ip] if t.eq_ignore_ascii_case("A") => zone.a(
+            name,
+            ip.parse()
+                .with_context(|| format!("{ip:?} is not an IPv4 address in {spec:?}"))?,
+        ),
+        [t, name, ip] if t.eq_ignore_ascii_case("AAAA") => zone.aaaa(
+            name,
+            ip.parse()
+                .with_context(|| format!("{ip:?} is not an IPv6 address in {spec:?}"))?,
+        ),
+        [t, domain, pref, exchange] if t.eq_ignore_ascii_case("MX") => {
+            zone.mx(domain, num(pref, "the preference")?, exchange)
+        }
+        [t, name, prio, weight, port, target] if t.eq_ignore_ascii_case("SRV") => zone.srv(
+            name,
+            num(prio, "the priority")?,
+            num(weight, "the weight")?,
+            num(port, "the port")?,
+            target,
+        ),
+        _ => bail!(
+            "not a record: {spec:?} (A NAME IPV4, AAAA NAME IPV6, MX DOMAIN PREFERENCE EXCHANGE, \
+             or SRV NAME PRIORITY WEIGHT PORT TARGET)"
+        ),
+    })
 }
