@@ -8,10 +8,13 @@
 # SPEC_FILEs default to tests/e2e/specs/*.test.mjs.
 #
 # It starts, and stops again on exit: the test mail servers (only when they are not already
-# running), Xvfb on a free display, a private D-Bus session with an unlocked GNOME Keyring
-# (scripts/with-keyring.sh), and tauri-driver in front of WebKitWebDriver. The app gets a fresh
-# PETREL_DATA_DIR and trusts the test CA through SSL_CERT_FILE. Screenshots, page sources and logs
-# go to tests/e2e/artifacts/ (or $PETREL_E2E_ARTIFACTS).
+# running), a DNS server on loopback with the test domain's SRV records (`petrel-testkit dns`,
+# built with cargo when needed), Xvfb on a free display, a private D-Bus session with an unlocked
+# GNOME Keyring (scripts/with-keyring.sh), and tauri-driver in front of WebKitWebDriver. The app
+# gets a fresh PETREL_DATA_DIR, trusts the test CA through SSL_CERT_FILE, asks only that DNS
+# server (PETREL_DNS_SERVER) and probes the test servers' ports when guessing
+# (PETREL_PROBE_PORTS). Screenshots, page sources and logs go to tests/e2e/artifacts/ (or
+# $PETREL_E2E_ARTIFACTS).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib.sh
@@ -66,11 +69,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/petrel-e2e.XXXXXX")
 servers="$PETREL_ROOT/tests/servers/mailservers.sh"
 started_servers=
 xvfb_pid=
+dns_pid=
 status=1
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   set +e
   if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null; wait "$xvfb_pid" 2>/dev/null; fi
+  if [ -n "$dns_pid" ]; then kill "$dns_pid" 2>/dev/null; wait "$dns_pid" 2>/dev/null; fi
   if [ -n "$started_servers" ]; then "$servers" stop >/dev/null 2>&1; fi
   if [ "$status" -ne 0 ] && [ -d "$work/data" ]; then
     # Keep the app's data folder (database, config; no passwords) to look at.
@@ -88,6 +93,34 @@ if ! "$servers" status >/dev/null 2>&1; then
   started_servers=1
 fi
 load_server_env
+
+# The test domain's DNS: SRV records (RFC 6186/8314) pointing at the test servers, so the app finds
+# them by itself. Implicit TLS and STARTTLS are both offered; discovery should prefer the first.
+testkit=${PETREL_TESTKIT_BIN:-$CARGO_TARGET_DIR/debug/petrel-testkit}
+if [ -z "${PETREL_TESTKIT_BIN:-}" ] && command -v cargo >/dev/null 2>&1; then
+  # Quick when it is up to date; the binary must know the `dns` command.
+  cargo build --quiet -p petrel-testkit --bin petrel-testkit || die "building petrel-testkit failed"
+fi
+[ -x "$testkit" ] || die "$testkit does not exist: cargo build -p petrel-testkit --bin petrel-testkit"
+domain=$PETREL_TEST_DOMAIN
+cat >"$work/zone" <<ZONE
+A localhost 127.0.0.1
+SRV _imaps._tcp.$domain 0 1 $PETREL_TEST_IMAPS_PORT localhost
+SRV _imap._tcp.$domain 10 1 $PETREL_TEST_IMAP_PORT localhost
+SRV _submissions._tcp.$domain 0 1 $PETREL_TEST_SUBMISSIONS_PORT localhost
+SRV _submission._tcp.$domain 10 1 $PETREL_TEST_SUBMISSION_PORT localhost
+ZONE
+"$testkit" dns --file "$work/zone" >"$work/dns.addr" 2>"$PETREL_E2E_ARTIFACTS/dns.log" &
+dns_pid=$!
+for _ in $(seq 100); do [ -s "$work/dns.addr" ] && break; kill -0 "$dns_pid" 2>/dev/null || break; sleep 0.1; done
+PETREL_DNS_SERVER=$(head -n 1 "$work/dns.addr" 2>/dev/null || true)
+[ -n "$PETREL_DNS_SERVER" ] || { cat "$PETREL_E2E_ARTIFACTS/dns.log" >&2; die "the test DNS server did not start"; }
+export PETREL_DNS_SERVER
+export PETREL_E2E_DNS_ZONE="$work/zone"
+# Guesses probe the usual ports; here those of the test servers.
+export PETREL_PROBE_PORTS="993=$PETREL_TEST_IMAPS_PORT,143=$PETREL_TEST_IMAP_PORT,995=$PETREL_TEST_POP3S_PORT,\
+110=$PETREL_TEST_POP3_PORT,465=$PETREL_TEST_SUBMISSIONS_PORT,587=$PETREL_TEST_SUBMISSION_PORT"
+log "test DNS server on $PETREL_DNS_SERVER (SRV records for $domain)"
 
 # A display nobody uses, from :99 up.
 display=99

@@ -1,5 +1,5 @@
 // The first vertical slice, end to end, in the real app window against the real test servers:
-// set up an account through the form, see the INBOX and a freshly delivered message, read it,
+// set up an account through the manual form, see the INBOX and a freshly delivered message, read it,
 // reply, and check over IMAP (TLS verified against the test CA) that the reply arrived.
 //
 // Run through tests/e2e/run.sh (or `make e2e`), which starts Xvfb, a private D-Bus session with a
@@ -92,15 +92,20 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
     if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
   });
 
-  step('sets up the account through the form', async () => {
-    // A fresh data dir shows the form at once; otherwise it is behind "add account".
+  step('sets up the account through the manual form', async () => {
+    // A fresh data dir shows the set-up wizard at once; otherwise it is behind "add account".
+    // The manual form is one click away from the wizard ("Set up manually").
     const first = await poll(async () => {
       await assertUiEmbedded(browser);
       if (await browser.$(tid('account-form')).isExisting()) return 'form';
+      if (await browser.$(tid('manual-setup')).isExisting()) return 'wizard';
       if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
       return null;
-    }, { timeout: 60_000, message: 'neither the account form nor "add account" appeared' });
+    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
     if (first === 'button') await browser.$(tid('add-account-button')).click();
+    if (first !== 'form') {
+      await (await waitFor(tid('manual-setup'), { what: '"Set up manually"' })).click();
+    }
     await waitFor(tid('account-form'));
 
     const fill = async (id, value) => browser.$(tid(id)).setValue(String(value));
