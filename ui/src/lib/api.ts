@@ -5,6 +5,7 @@
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
@@ -79,5 +80,17 @@ export async function onEngineEvent(handler: (event: EngineEvent) => void): Prom
     return await listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload));
   } catch (err) {
     throw toUserError(err, "Petrel could not subscribe to updates from the mail engine.");
+  }
+}
+
+/** Opens an https page (a provider's help) in the user's web browser. */
+export async function openInBrowser(url: string): Promise<void> {
+  if (!url.startsWith("https://")) {
+    throw toUserError(`not an https address: ${url}`, "Petrel only opens secure (https) web pages.");
+  }
+  try {
+    await openUrl(url);
+  } catch (err) {
+    throw toUserError(err, "Petrel could not open your web browser.");
   }
 }
