@@ -151,7 +151,10 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("petrel: could not start: {e}");
@@ -219,8 +222,20 @@ async fn run(cli: Cli) -> Result<()> {
                 display_name: a.name.clone(),
                 email: a.email.clone(),
                 password,
-                imap: server(&a.imap_host, a.imap_port, a.imap_security.into(), &imap_user, true),
-                smtp: server(&a.smtp_host, a.smtp_port, a.smtp_security.into(), &smtp_user, false),
+                imap: server(
+                    &a.imap_host,
+                    a.imap_port,
+                    a.imap_security.into(),
+                    &imap_user,
+                    true,
+                ),
+                smtp: server(
+                    &a.smtp_host,
+                    a.smtp_port,
+                    a.smtp_security.into(),
+                    &smtp_user,
+                    false,
+                ),
             };
             let account = engine.add_account(new).await.map_err(plain)?;
             if cli.json {
