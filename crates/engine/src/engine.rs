@@ -41,6 +41,8 @@ struct Inner {
     sync_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// One sync at a time per folder (a pass and an IDLE wake-up may meet on the INBOX).
     folder_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Told when accounts are added or removed, so the background scheduler follows.
+    accounts_changed: tokio::sync::Notify,
 }
 
 /// What a sync of one account did.
@@ -74,6 +76,7 @@ impl Engine {
                 events,
                 sync_locks: Mutex::new(HashMap::new()),
                 folder_locks: Mutex::new(HashMap::new()),
+                accounts_changed: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -163,11 +166,13 @@ impl Engine {
             self.inner.store.delete_account(id)?;
             return Err(e);
         }
+        self.inner.accounts_changed.notify_one();
         Ok(account)
     }
 
     pub async fn remove_account(&self, account_id: i64) -> Result<()> {
         self.inner.store.delete_account(account_id)?;
+        self.inner.accounts_changed.notify_one();
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.inner.secrets.delete(account_id))
             .await
@@ -249,6 +254,11 @@ impl Engine {
         });
         conn.logout().await;
         Ok(())
+    }
+
+    /// Waits until an account is added or removed.
+    pub(crate) async fn accounts_changed(&self) {
+        self.inner.accounts_changed.notified().await
     }
 
     pub(crate) async fn connect_imap(&self, account_id: i64) -> Result<imap::Connection> {

@@ -3,7 +3,8 @@
 //! Data flows one way: server → engine → SQLite → events → UI. The engine owns the store
 //! ([`store`]), talks to servers ([`imap`], [`smtp`]) over verified TLS ([`net`]), keeps passwords in
 //! the OS keychain ([`secrets`]) and parses and composes mail ([`mime`]). [`Engine`] is the one
-//! facade the desktop shell and the `petrel` command line use. This crate has no UI dependency.
+//! facade the desktop shell and the `petrel` command line use; [`sync`] keeps accounts up to date
+//! in the background (IDLE push on the INBOX, polling for the rest). This crate has no UI dependency.
 
 pub mod discovery;
 pub mod engine;
@@ -16,6 +17,8 @@ pub mod paths;
 pub mod secrets;
 pub mod smtp;
 pub mod store;
+pub mod sync;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
+pub use sync::{Background, SyncConfig};

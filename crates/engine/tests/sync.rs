@@ -1,13 +1,17 @@
-//! Incremental sync against the real Dovecot from petrel-testkit: QRESYNC, CONDSTORE and the
-//! plain fallback, and UIDVALIDITY resets.
+//! Incremental sync and push against the real Dovecot from petrel-testkit: QRESYNC, CONDSTORE and
+//! the plain fallback, UIDVALIDITY resets, IDLE delivering `NewMail`, and the push connection
+//! coming back after the server drops it.
+
+use std::time::{Duration, Instant};
 
 use petrel_engine::engine::server;
 use petrel_engine::imap::{Connection, Extensions, SyncMode};
 use petrel_engine::model::{Account, EngineEvent, Folder, MessageSummary, NewAccount, Security};
 use petrel_engine::net::Tls;
 use petrel_engine::secrets::Secrets;
-use petrel_engine::Engine;
+use petrel_engine::{Engine, SyncConfig};
 use petrel_testkit::{corpus, Servers, TestUser};
+use tokio::sync::broadcast;
 
 struct Setup {
     servers: &'static Servers,
@@ -107,6 +111,15 @@ impl Setup {
             .expect("deliver");
     }
 
+    /// Pids of the user's IMAP connections, from `doveadm who`.
+    fn imap_pids(&self) -> Vec<String> {
+        self.doveadm(&["who", "-1", &self.user.email])
+            .lines()
+            .filter(|l| l.contains(&self.user.email) && l.contains("imap"))
+            .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+            .collect()
+    }
+
     /// A connection using at most `allowed` sync extensions, to exercise the fallbacks.
     async fn limited_connection(&self, allowed: Extensions) -> Connection {
         Connection::connect_with(
@@ -118,6 +131,117 @@ impl Setup {
         .await
         .expect("connect")
     }
+}
+
+fn test_clocks() -> SyncConfig {
+    SyncConfig {
+        // Long enough that only IDLE can explain what a test sees.
+        poll_every: Duration::from_secs(600),
+        backoff_first: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(2),
+        ..SyncConfig::default()
+    }
+}
+
+/// The next `NewMail` event within `limit`, ignoring other events.
+async fn new_mail(
+    events: &mut broadcast::Receiver<EngineEvent>,
+    limit: Duration,
+) -> Option<Vec<MessageSummary>> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) => return None,
+            Ok(Ok(EngineEvent::NewMail { messages, .. })) => return Some(messages),
+            Ok(Ok(_)) => {}
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+        }
+    }
+}
+
+async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts the background sync and waits until its first pass is done and the push connection
+/// is the only one left open.
+async fn start_push(t: &Setup) -> (petrel_engine::Background, broadcast::Receiver<EngineEvent>) {
+    let mut events = t.engine.subscribe();
+    let background = t
+        .engine
+        .start_background_with(test_clocks())
+        .expect("start");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(EngineEvent::SyncDone { account_id })) if account_id == t.account.id => break,
+            Ok(Ok(EngineEvent::NewMail { .. })) => panic!("NewMail during the first sync"),
+            Ok(Ok(EngineEvent::AccountError { error, .. })) => panic!("sync failed: {error:?}"),
+            Ok(_) => {}
+            Err(_) => panic!("the first background sync did not finish"),
+        }
+    }
+    wait_until("only the push connection", Duration::from_secs(10), || {
+        t.imap_pids().len() == 1
+    })
+    .await;
+    // Let the push connection finish its INBOX sync and enter IDLE.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    (background, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_mail_arrives_through_idle_within_two_seconds() {
+    let t = setup("idle", 3).await;
+    let (background, mut events) = start_push(&t).await;
+    assert_eq!(t.inbox().total, 3);
+
+    t.deliver("Pushed to you");
+    let started = Instant::now();
+    let messages = new_mail(&mut events, Duration::from_secs(2))
+        .await
+        .expect("a NewMail event within 2 s of delivery");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].subject, "Pushed to you");
+    assert!(!messages[0].seen);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(t.inbox().total, 4);
+    background.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_comes_back_after_the_server_drops_the_connection() {
+    let t = setup("kick", 2).await;
+    let (background, mut events) = start_push(&t).await;
+    let before = t.imap_pids();
+    assert_eq!(before.len(), 1);
+
+    let kicked = t.doveadm(&["kick", &t.user.email]);
+    assert!(kicked.contains(&t.user.email), "kick said: {kicked}");
+    wait_until("a new push connection", Duration::from_secs(15), || {
+        let now = t.imap_pids();
+        now.len() == 1 && now != before
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    t.deliver("After the reconnect");
+    let messages = new_mail(&mut events, Duration::from_secs(2))
+        .await
+        .expect("NewMail through the new IDLE connection");
+    assert_eq!(messages[0].subject, "After the reconnect");
+    background.shutdown().await;
+    wait_until(
+        "the push connection to close",
+        Duration::from_secs(10),
+        || t.imap_pids().is_empty(),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,4 +446,174 @@ async fn a_uidvalidity_change_starts_the_folder_over_and_keeps_bodies() {
     // And the next resync is cheap again.
     let next = t.engine.sync_folder(inbox.id).await.expect("resync");
     assert_eq!((next.mode, next.fetched), (SyncMode::Qresync, 0));
+}
+
+/// A byte-for-byte TCP relay to the IMAPS port that can go silent: `freeze` makes every
+/// connection open at that moment stop passing data while staying open (no FIN, no RST), the way
+/// a connection dies behind a NAT or on a dropped network. Later connections relay normally.
+struct Relay {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    freeze: tokio::sync::watch::Sender<u32>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(target: (String, u16)) -> Relay {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (freeze, freeze_rx) = tokio::sync::watch::channel(0u32);
+        let count = accepted.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut frozen = freeze_rx.clone();
+                frozen.borrow_and_update();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    let mut a = [0u8; 16384];
+                    let mut b = [0u8; 16384];
+                    loop {
+                        tokio::select! {
+                            _ = frozen.changed() => {
+                                // Hold both sockets open and pass nothing, for ever.
+                                let _keep = (cr, cw, sr, sw);
+                                std::future::pending::<()>().await;
+                                return;
+                            }
+                            n = cr.read(&mut a) => match n {
+                                Ok(n) if n > 0 => if sw.write_all(&a[..n]).await.is_err() { return },
+                                _ => return,
+                            },
+                            n = sr.read(&mut b) => match n {
+                                Ok(n) if n > 0 => if cw.write_all(&b[..n]).await.is_err() { return },
+                                _ => return,
+                            },
+                        }
+                    }
+                });
+            }
+        });
+        Relay {
+            port,
+            accepted,
+            freeze,
+            task,
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_push_connection_is_noticed_and_replaced() {
+    let servers = Servers::shared().expect("test mail servers");
+    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    let relay = Relay::start((servers.host.clone(), servers.imaps_port)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine =
+        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
+    let user = servers.new_user("deadconn").expect("user");
+    servers
+        .fill_mailbox(
+            &user.email,
+            "INBOX",
+            &corpus::generate(2, 5, &servers.domain),
+        )
+        .expect("fill");
+    let account = engine
+        .add_account(NewAccount {
+            display_name: "Dead Connection".into(),
+            email: user.email.clone(),
+            password: user.password.clone(),
+            imap: server(
+                &servers.host,
+                Some(relay.port),
+                Security::Tls,
+                &user.email,
+                true,
+            ),
+            smtp: server(
+                &servers.host,
+                Some(servers.submissions_port),
+                Security::Tls,
+                &user.email,
+                false,
+            ),
+        })
+        .await
+        .expect("account");
+    let t = Setup {
+        servers,
+        _dir: dir,
+        engine,
+        user,
+        account,
+    };
+    // Short clocks: silent for 1 s → probe, to be answered within 3 s (a loaded test machine
+    // may be slow to answer; the real clocks give 10 s).
+    let clocks = SyncConfig {
+        idle_quiet: Duration::from_secs(1),
+        answer_within: Duration::from_secs(3),
+        backoff_max: Duration::from_secs(1),
+        ..test_clocks()
+    };
+    let mut events = t.engine.subscribe();
+    let background = t.engine.start_background_with(clocks).expect("start");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(EngineEvent::SyncDone { .. })) => break,
+            Ok(_) => {}
+            Err(_) => panic!("the first background sync did not finish"),
+        }
+    }
+    wait_until("only the push connection", Duration::from_secs(10), || {
+        t.imap_pids().len() == 1
+    })
+    .await;
+    // Probes keep a live connection: still the same one after several quiet periods.
+    let before = relay.accepted();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(relay.accepted(), before, "a live connection is kept");
+
+    relay.freeze.send_modify(|g| *g += 1);
+    let frozen_at = Instant::now();
+    wait_until("a replacement connection", Duration::from_secs(12), || {
+        relay.accepted() > before
+    })
+    .await;
+    // quiet (1 s) + answer (3 s) + first backoff (0.2 s), with room for a slow machine.
+    assert!(frozen_at.elapsed() < Duration::from_secs(10));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    t.deliver("Through the new connection");
+    let messages = new_mail(&mut events, Duration::from_secs(2))
+        .await
+        .unwrap_or_else(|| {
+            panic!(
+                "no NewMail through the replacement connection ({} connections made)",
+                relay.accepted()
+            )
+        });
+    assert_eq!(messages[0].subject, "Through the new connection");
+    background.shutdown().await;
 }

@@ -125,9 +125,30 @@ impl Connection {
                 what: format!("Ending IDLE on {host}"),
             })?
             .map_err(|e| super::imap_error(&host, e))?;
-        // Changes reported between our DONE and its OK are picked up by the sync that follows.
-        self.finish(&tag, "IDLE", answer, |_| {}).await?;
-        Ok(outcome)
+        // A change reported between our DONE and its OK is not reported again: keep it.
+        let mut late_change = false;
+        self.finish(&tag, "IDLE", answer, |r| late_change |= is_folder_change(r))
+            .await?;
+        Ok(if late_change {
+            IdleOutcome::Changed
+        } else {
+            outcome
+        })
+    }
+
+    /// True if the selected folder changed while other commands ran: async-imap queues what it
+    /// did not ask for (EXISTS, EXPUNGE, VANISHED, FETCH), and the server never repeats it.
+    pub fn take_pending_changes(&mut self) -> bool {
+        use async_imap::types::UnsolicitedResponse as U;
+        let mut changed = false;
+        while let Ok(r) = self.session.unsolicited_responses.try_recv() {
+            changed |= match r {
+                U::Exists(_) | U::Expunge(_) | U::Recent(_) => true,
+                U::Other(data) => is_folder_change(data.parsed()),
+                _ => false,
+            };
+        }
+        changed
     }
 
     /// NOOP with a time limit `wait`: proves the connection is alive (and lets the server report
