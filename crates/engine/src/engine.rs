@@ -235,18 +235,18 @@ impl Engine {
         let loc = self.inner.store.message_location(message_id)?;
         let mut conn = self.connect_imap(loc.account_id).await?;
         let host = conn.host.clone();
-        conn.session
-            .select(&loc.folder_path)
-            .await
+        imap::within(&host, conn.session.select(&loc.folder_path))
+            .await?
             .map_err(|e| imap::imap_error(&host, e))?;
         {
-            use futures::StreamExt;
-            let mut s = conn
-                .session
-                .uid_store(loc.uid.to_string(), "+FLAGS.SILENT (\\Seen)")
-                .await
-                .map_err(|e| imap::imap_error(&host, e))?;
-            while s.next().await.is_some() {}
+            let mut s = imap::within(
+                &host,
+                conn.session
+                    .uid_store(loc.uid.to_string(), "+FLAGS.SILENT (\\Seen)"),
+            )
+            .await?
+            .map_err(|e| imap::imap_error(&host, e))?;
+            while imap::next_within(&host, &mut s).await?.is_some() {}
         }
         self.emit(EngineEvent::FolderChanged {
             account_id: loc.account_id,
@@ -461,10 +461,12 @@ impl Engine {
         };
         let mut conn = imap::Connection::connect(&self.inner.tls, &account.imap, password).await?;
         let host = conn.host.clone();
-        conn.session
-            .append(&sent.path, Some("(\\Seen)"), None, raw)
-            .await
-            .map_err(|e| imap::imap_error(&host, e))?;
+        imap::within(
+            &host,
+            conn.session.append(&sent.path, Some("(\\Seen)"), None, raw),
+        )
+        .await?
+        .map_err(|e| imap::imap_error(&host, e))?;
         conn.logout().await;
         Ok(())
     }

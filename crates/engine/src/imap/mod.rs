@@ -61,6 +61,27 @@ fn server_name(host: &str) -> String {
 /// How long one answer from the server may take before the connection is given up as dead.
 pub const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// `f`, given up after [`RESPONSE_TIMEOUT`].
+pub(crate) async fn within<T>(host: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
+    tokio::time::timeout(RESPONSE_TIMEOUT, f)
+        .await
+        .map_err(|_| Error::Timeout {
+            what: format!("Waiting for {host} to answer"),
+        })
+}
+
+/// The next item of a response stream, given up after [`RESPONSE_TIMEOUT`] of silence.
+pub(crate) async fn next_within<S: futures::Stream + Unpin>(
+    host: &str,
+    s: &mut S,
+) -> Result<Option<S::Item>> {
+    tokio::time::timeout(RESPONSE_TIMEOUT, s.next())
+        .await
+        .map_err(|_| Error::Timeout {
+            what: format!("Waiting for {host} to send more"),
+        })
+}
+
 pub(crate) fn imap_error(host: &str, e: async_imap::error::Error) -> Error {
     use async_imap::error::Error as E;
     match e {
@@ -217,12 +238,10 @@ impl Connection {
         let host = self.host.clone();
         let mut out = Vec::new();
         {
-            let mut names = self
-                .session
-                .list(Some(""), Some("*"))
-                .await
+            let mut names = within(&host, self.session.list(Some(""), Some("*")))
+                .await?
                 .map_err(|e| imap_error(&host, e))?;
-            while let Some(name) = names.next().await {
+            while let Some(name) = next_within(&host, &mut names).await? {
                 let name = name.map_err(|e| imap_error(&host, e))?;
                 out.push(folders::entry_from_name(&name));
             }
@@ -238,18 +257,15 @@ impl Connection {
         uids: &[u32],
     ) -> Result<Vec<(u32, Vec<u8>)>> {
         let host = self.host.clone();
-        self.session
-            .examine(folder)
-            .await
+        within(&host, self.session.examine(folder))
+            .await?
             .map_err(|e| imap_error(&host, e))?;
         let set = uid_set(uids);
         let mut out = Vec::with_capacity(uids.len());
-        let mut stream = self
-            .session
-            .uid_fetch(&set, "(UID BODY.PEEK[])")
-            .await
+        let mut stream = within(&host, self.session.uid_fetch(&set, "(UID BODY.PEEK[])"))
+            .await?
             .map_err(|e| imap_error(&host, e))?;
-        while let Some(f) = stream.next().await {
+        while let Some(f) = next_within(&host, &mut stream).await? {
             let f = f.map_err(|e| imap_error(&host, e))?;
             if let (Some(uid), Some(body)) = (f.uid, f.body()) {
                 out.push((uid, body.to_vec()));

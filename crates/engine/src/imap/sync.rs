@@ -5,8 +5,8 @@
 use futures::StreamExt;
 
 use super::responses::uids_in_ranges;
-use super::{imap_error, Connection, RESPONSE_TIMEOUT};
-use crate::error::{Error, Result};
+use super::{imap_error, next_within, within, Connection};
+use crate::error::Result;
 use crate::mime::{self, Flags};
 use crate::store::{FolderState, NewMessage, Store};
 
@@ -62,22 +62,6 @@ type FlagRow = (u32, bool, bool, bool, bool);
 
 fn flag_row(uid: u32, f: Flags) -> FlagRow {
     (uid, f.seen, f.flagged, f.answered, f.draft)
-}
-
-async fn next_within<S: futures::Stream + Unpin>(host: &str, s: &mut S) -> Result<Option<S::Item>> {
-    tokio::time::timeout(RESPONSE_TIMEOUT, s.next())
-        .await
-        .map_err(|_| Error::Timeout {
-            what: format!("Waiting for messages from {host}"),
-        })
-}
-
-async fn within<T>(host: &str, f: impl std::future::Future<Output = T>) -> Result<T> {
-    tokio::time::timeout(RESPONSE_TIMEOUT, f)
-        .await
-        .map_err(|_| Error::Timeout {
-            what: format!("Waiting for {host} to answer"),
-        })
 }
 
 fn list_query() -> String {
