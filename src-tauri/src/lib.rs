@@ -1,18 +1,13 @@
 //! The desktop shell: thin Tauri commands over [`petrel_engine::Engine`], engine events
-//! forwarded to the window, and a background sync loop. No mail logic lives here.
+//! forwarded to the window, and the engine's background sync started. No mail logic lives here.
 
 mod commands;
-
-use std::time::Duration;
 
 use petrel_engine::Engine;
 use tauri::{Emitter, Manager};
 
 /// The event name the UI listens to; the payload is an `EngineEvent`.
 pub const EVENT: &str = "petrel://event";
-
-/// How often every account is checked for new mail (until IDLE push arrives).
-const POLL_EVERY: Duration = Duration::from_secs(120);
 
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -52,30 +47,12 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             });
-            tauri::async_runtime::spawn(poll_loop(engine));
+            // IDLE push on every INBOX, polling for the rest; stops when the app exits.
+            let background = tauri::async_runtime::block_on(async { engine.start_background() })
+                .map_err(|e| e.summary())?;
+            app.manage(background);
             Ok(())
         })
         .run(tauri::generate_context!())?;
     Ok(())
-}
-
-/// Syncs every account at start and then every [`POLL_EVERY`]. Errors reach the UI as
-/// `AccountError` events (the engine emits them).
-async fn poll_loop(engine: Engine) {
-    loop {
-        match engine.accounts() {
-            Ok(accounts) => {
-                for account in accounts {
-                    let engine = engine.clone();
-                    tauri::async_runtime::spawn(async move {
-                        if let Err(e) = engine.sync_account(account.id).await {
-                            tracing::warn!("sync of {} failed: {e}", account.email);
-                        }
-                    });
-                }
-            }
-            Err(e) => tracing::error!("listing accounts failed: {e}"),
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
 }
