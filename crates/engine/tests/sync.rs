@@ -448,13 +448,20 @@ async fn a_uidvalidity_change_starts_the_folder_over_and_keeps_bodies() {
     assert_eq!((next.mode, next.fetched), (SyncMode::Qresync, 0));
 }
 
-/// A byte-for-byte TCP relay to the IMAPS port that can go silent: `freeze` makes every
-/// connection open at that moment stop passing data while staying open (no FIN, no RST), the way
-/// a connection dies behind a NAT or on a dropped network. Later connections relay normally.
+/// A byte-for-byte TCP relay to an IMAP port that can break connections two ways:
+/// - `freeze` makes every connection open at that moment stop passing data while staying open
+///   (no FIN, no RST), the way a connection dies behind a NAT or on a dropped network;
+/// - `cut_after` closes a connection cleanly at the first response boundary (`\r\n* `) after that
+///   many bytes from the server, the way a server going away mid-answer looks on plain IMAP.
+///
+/// Later connections relay normally (unless `cut_after` still applies). `down` counts the bytes
+/// the server sent.
 struct Relay {
     port: u16,
     accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     freeze: tokio::sync::watch::Sender<u32>,
+    cut_after: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -469,13 +476,19 @@ impl Relay {
         let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (freeze, freeze_rx) = tokio::sync::watch::channel(0u32);
         let count = accepted.clone();
+        let cut_after = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (budget, total) = (cut_after.clone(), down.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 count.fetch_add(1, Ordering::SeqCst);
                 let mut frozen = freeze_rx.clone();
                 frozen.borrow_and_update();
                 let target = target.clone();
+                let budget = budget.load(Ordering::SeqCst);
+                let total = total.clone();
                 tokio::spawn(async move {
+                    let mut sent = 0usize;
                     let Ok(server) = tokio::net::TcpStream::connect(target).await else {
                         return;
                     };
@@ -496,7 +509,22 @@ impl Relay {
                                 _ => return,
                             },
                             n = sr.read(&mut b) => match n {
-                                Ok(n) if n > 0 => if cw.write_all(&b[..n]).await.is_err() { return },
+                                Ok(n) if n > 0 => {
+                                    total.fetch_add(n, Ordering::SeqCst);
+                                    let data = &b[..n];
+                                    let from = budget.saturating_sub(sent).min(n);
+                                    sent += n;
+                                    let boundary = (sent > budget)
+                                        .then(|| data[from..].windows(4).position(|w| w == b"\r\n* "))
+                                        .flatten();
+                                    if let Some(i) = boundary {
+                                        // Up to and with the CRLF, then a clean close.
+                                        let _ = cw.write_all(&data[..from + i + 2]).await;
+                                        let _ = cw.shutdown().await;
+                                        return;
+                                    }
+                                    if cw.write_all(data).await.is_err() { return }
+                                }
                                 _ => return,
                             },
                         }
@@ -508,6 +536,8 @@ impl Relay {
             port,
             accepted,
             freeze,
+            cut_after,
+            down,
             task,
         }
     }
@@ -616,4 +646,114 @@ async fn a_silently_dead_push_connection_is_noticed_and_replaced() {
         });
     assert_eq!(messages[0].subject, "Through the new connection");
     background.shutdown().await;
+}
+
+/// `Some((first, last))` when the sorted UIDs are exactly first..=last, without a gap.
+fn span(uids: &[u32]) -> Option<(u32, u32)> {
+    let (first, last) = (*uids.first()?, *uids.last()?);
+    (uids.windows(2).all(|w| w[1] == w[0] + 1)).then_some((first, last))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_cut_mid_listing_resumes_without_gaps_or_duplicates() {
+    use std::sync::atomic::Ordering;
+    const N: usize = 3000;
+    let servers = Servers::shared().expect("test mail servers");
+    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    let user = servers.new_user("cut").expect("user");
+    servers
+        .fill_mailbox(
+            &user.email,
+            "INBOX",
+            &corpus::generate(N, 21, &servers.domain),
+        )
+        .expect("fill");
+    // Plain IMAP (allowed on loopback only), so that a close is a clean end of stream: the case
+    // where a truncated answer could pass for a complete one.
+    let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
+    let via_relay = server(
+        &servers.host,
+        Some(relay.port),
+        Security::Plain,
+        &user.email,
+        true,
+    );
+    let direct = server(
+        &servers.host,
+        Some(servers.imaps_port),
+        Security::Tls,
+        &user.email,
+        true,
+    );
+    let tls = Tls::platform().expect("tls");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store_at = |name: &str| {
+        let store = petrel_engine::store::Store::open(&dir.path().join(name)).expect("store");
+        let account = store
+            .insert_account("Cut", &user.email, &via_relay, &direct)
+            .expect("account");
+        (store, account.id)
+    };
+    async fn first_sync(
+        tls: &Tls,
+        settings: &petrel_engine::model::ServerSettings,
+        password: &str,
+        store: &petrel_engine::store::Store,
+        account_id: i64,
+    ) -> petrel_engine::Result<i64> {
+        let mut conn = Connection::connect(tls, settings, password).await?;
+        let entries = conn.list_folders().await?;
+        store.sync_folder_list(account_id, &entries)?;
+        let inbox = store
+            .folder_by_role(account_id, petrel_engine::model::FolderRole::Inbox)?
+            .expect("an INBOX");
+        conn.sync_folder(store, &inbox, |_, _| {}).await?;
+        conn.logout().await;
+        Ok(inbox.id)
+    }
+
+    // How many bytes a whole first listing takes through the relay.
+    let (measure, measure_account) = store_at("measure.sqlite3");
+    first_sync(&tls, &via_relay, &user.password, &measure, measure_account)
+        .await
+        .expect("a whole first sync");
+    let whole = relay.down.load(Ordering::SeqCst);
+
+    // The same, cut in the middle: it fails, and what it stored is whole chunks only.
+    let (store, account_id) = store_at("cut.sqlite3");
+    relay.cut_after.store(whole / 2, Ordering::SeqCst);
+    let cut = first_sync(&tls, &via_relay, &user.password, &store, account_id).await;
+    assert!(cut.is_err(), "the cut sync must fail: {cut:?}");
+    let inbox = store
+        .folder_by_role(account_id, petrel_engine::model::FolderRole::Inbox)
+        .expect("store")
+        .expect("an INBOX");
+    let stored = store.message_count(inbox.id).expect("count") as usize;
+    assert!(stored > 0 && stored < N, "stored {stored} of {N}");
+    assert_eq!(
+        span(&store.uids(inbox.id).expect("uids")),
+        Some(((N - stored + 1) as u32, N as u32)),
+        "only whole chunks, newest first, are kept"
+    );
+
+    // Resumed on a good connection: everything, once, and the next sync is the cheap one.
+    let mut conn = Connection::connect(&tls, &direct, &user.password)
+        .await
+        .expect("connect");
+    let state = store.folder_state(inbox.id).expect("state");
+    let resumed = conn
+        .sync_folder(&store, &state, |_, _| {})
+        .await
+        .expect("resume");
+    assert!(resumed.initial, "finishing the first listing is no news");
+    assert_eq!(resumed.new_ids.len(), N - stored);
+    let uids = store.uids(inbox.id).expect("uids");
+    assert_eq!((uids.len(), span(&uids)), (N, Some((1, N as u32))));
+    let state = store.folder_state(inbox.id).expect("state");
+    let again = conn
+        .sync_folder(&store, &state, |_, _| {})
+        .await
+        .expect("resync");
+    assert_eq!((again.mode, again.fetched), (SyncMode::Qresync, 0));
+    conn.logout().await;
 }

@@ -140,7 +140,7 @@ impl Connection {
     /// did not ask for (EXISTS, EXPUNGE, VANISHED, FETCH), and the server never repeats it.
     pub fn take_pending_changes(&mut self) -> bool {
         use async_imap::types::UnsolicitedResponse as U;
-        let mut changed = false;
+        let mut changed = std::mem::take(&mut self.changed_meanwhile);
         while let Ok(r) = self.session.unsolicited_responses.try_recv() {
             changed |= match r {
                 U::Exists(_) | U::Expunge(_) | U::Recent(_) => true,
@@ -149,6 +149,15 @@ impl Connection {
             };
         }
         changed
+    }
+
+    /// Proves that a response stream which just ended was ended by its command's completion and
+    /// not by the server closing the connection: async-imap ends a FETCH or SEARCH quietly at a
+    /// clean end of stream, which would otherwise pass for a complete (truncated) answer.
+    pub(crate) async fn confirm_complete(&mut self) -> Result<()> {
+        let changed = self.noop(super::RESPONSE_TIMEOUT).await?;
+        self.changed_meanwhile |= changed;
+        Ok(())
     }
 
     /// NOOP with a time limit `wait`: proves the connection is alive (and lets the server report

@@ -27,6 +27,8 @@ pub struct Connection {
     qresync: bool,
     /// The server keeps modification sequences (CONDSTORE, or implied by QRESYNC).
     condstore: bool,
+    /// The selected folder changed while we were doing something else (seen in a NOOP).
+    changed_meanwhile: bool,
 }
 
 /// Which sync extensions a connection may use. Everything the server offers by default; tests use
@@ -204,6 +206,7 @@ impl Connection {
             capabilities,
             qresync: false,
             condstore: false,
+            changed_meanwhile: false,
         };
         if allowed.qresync && conn.has_capability("QRESYNC") {
             // RFC 7162: enabling QRESYNC enables CONDSTORE too.

@@ -109,7 +109,9 @@ impl Connection {
         folder: &FolderState,
         mut progress: impl FnMut(u32, u32),
     ) -> Result<FolderSync> {
+        // This sync will see whatever changed so far.
         while self.session.unsolicited_responses.try_recv().is_ok() {}
+        self.changed_meanwhile = false;
         let local = store.uids(folder.id)?;
         let resumable = match (folder.uidvalidity, folder.highestmodseq) {
             (Some(v), Some(m)) if self.qresync && !local.is_empty() => Some((v, m)),
@@ -132,6 +134,20 @@ impl Connection {
         };
         out.initial = local.is_empty();
         let max_local = local.last().copied().unwrap_or(0);
+        // A first listing that was cut short (its end state was never stored): list what is older
+        // than the oldest stored message, newest first, then look for changes as usual.
+        if let (Some(&oldest), None) = (local.first(), folder.uidnext) {
+            out.initial = true;
+            self.resume_listing(
+                store,
+                folder.id,
+                oldest,
+                sel.exists,
+                &mut out,
+                &mut progress,
+            )
+            .await?;
+        }
         if local.is_empty() {
             out.mode = SyncMode::Initial;
             // Newest first, by sequence number, in growing chunks.
@@ -187,6 +203,7 @@ impl Connection {
                     within(&host, self.session.uid_search(format!("UID 1:{max_local}")))
                         .await?
                         .map_err(|e| imap_error(&host, e))?;
+                self.confirm_complete().await?;
                 let gone: Vec<u32> = local
                     .iter()
                     .copied()
@@ -215,6 +232,42 @@ impl Connection {
         out.bodies_kept = store.reattach_bodies(folder.id)?;
         store.set_sync_state(folder.id, sel.uidnext, sel.modseq())?;
         Ok(out)
+    }
+
+    /// Lists the messages below `oldest` (the first listing goes newest first, so a cut leaves
+    /// the older ones out), newest first in chunks, each committed at once.
+    async fn resume_listing(
+        &mut self,
+        store: &Store,
+        folder_id: i64,
+        oldest: u32,
+        exists: u32,
+        out: &mut FolderSync,
+        progress: &mut impl FnMut(u32, u32),
+    ) -> Result<()> {
+        if oldest <= 1 {
+            return Ok(());
+        }
+        let host = self.host.clone();
+        let found = within(
+            &host,
+            self.session.uid_search(format!("UID 1:{}", oldest - 1)),
+        )
+        .await?
+        .map_err(|e| imap_error(&host, e))?;
+        self.confirm_complete().await?;
+        let mut missing: Vec<u32> = found.into_iter().filter(|u| *u < oldest).collect();
+        missing.sort_unstable_by(|a, b| b.cmp(a));
+        let mut done = store.message_count(folder_id)?;
+        for chunk in missing.chunks(CHUNK as usize) {
+            let (batch, fetched) = self.fetch_list(&super::uid_set(chunk), true).await?;
+            out.fetched += fetched;
+            out.new_ids
+                .extend(store.insert_messages(folder_id, &batch)?);
+            done += batch.len() as u32;
+            progress(done.min(exists), exists);
+        }
+        Ok(())
     }
 
     /// New mail: everything above the highest UID we know (skipped when UIDNEXT says there is
@@ -249,16 +302,20 @@ impl Connection {
         let host = self.host.clone();
         let err = |e| imap_error(&host, e);
         let mut rows = Vec::new();
-        let mut stream = within(&host, self.session.uid_fetch(set, query))
-            .await?
-            .map_err(err)?;
-        while let Some(f) = next_within(&host, &mut stream).await? {
-            let f = f.map_err(err)?;
-            out.fetched += 1;
-            if let Some(uid) = f.uid {
-                rows.push(flag_row(uid, flags_of(&f)));
+        {
+            let mut stream = within(&host, self.session.uid_fetch(set, query))
+                .await?
+                .map_err(err)?;
+            while let Some(f) = next_within(&host, &mut stream).await? {
+                let f = f.map_err(err)?;
+                out.fetched += 1;
+                if let Some(uid) = f.uid {
+                    rows.push(flag_row(uid, flags_of(&f)));
+                }
             }
         }
+        // A missing row means "expunged" to the caller: the list must be complete.
+        self.confirm_complete().await?;
         Ok(rows)
     }
 
@@ -269,24 +326,28 @@ impl Connection {
         let query = list_query();
         let mut out = Vec::new();
         let mut fetched = 0;
-        let mut stream = if by_uid {
-            within(&host, self.session.uid_fetch(set, &query))
-                .await?
-                .map_err(err)?
-                .boxed()
-        } else {
-            within(&host, self.session.fetch(set, &query))
-                .await?
-                .map_err(err)?
-                .boxed()
-        };
-        while let Some(f) = next_within(&host, &mut stream).await? {
-            let f = f.map_err(err)?;
-            fetched += 1;
-            if let Some(m) = to_new_message(&f) {
-                out.push(m);
+        {
+            let mut stream = if by_uid {
+                within(&host, self.session.uid_fetch(set, &query))
+                    .await?
+                    .map_err(err)?
+                    .boxed()
+            } else {
+                within(&host, self.session.fetch(set, &query))
+                    .await?
+                    .map_err(err)?
+                    .boxed()
+            };
+            while let Some(f) = next_within(&host, &mut stream).await? {
+                let f = f.map_err(err)?;
+                fetched += 1;
+                if let Some(m) = to_new_message(&f) {
+                    out.push(m);
+                }
             }
         }
+        // Committing a cut-short chunk would leave a gap that nothing fills later.
+        self.confirm_complete().await?;
         Ok((out, fetched))
     }
 }
