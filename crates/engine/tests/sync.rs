@@ -23,6 +23,11 @@ struct Setup {
 
 /// A fresh user with `n` messages in the INBOX, added as an account over IMAPS.
 async fn setup(prefix: &str, n: usize) -> Setup {
+    setup_on(prefix, n, None).await
+}
+
+/// [`setup`], with the account's IMAPS port replaced (by a relay's).
+async fn setup_on(prefix: &str, n: usize, imaps_port: Option<u16>) -> Setup {
     let servers = Servers::shared().expect("test mail servers");
     std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -45,7 +50,7 @@ async fn setup(prefix: &str, n: usize) -> Setup {
             password: user.password.clone(),
             imap: server(
                 &servers.host,
-                Some(servers.imaps_port),
+                Some(imaps_port.unwrap_or(servers.imaps_port)),
                 Security::Tls,
                 &user.email,
                 true,
@@ -171,11 +176,15 @@ async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 /// Starts the background sync and waits until its first pass is done and the push connection
 /// is the only one left open.
 async fn start_push(t: &Setup) -> (petrel_engine::Background, broadcast::Receiver<EngineEvent>) {
+    start_push_with(t, test_clocks()).await
+}
+
+async fn start_push_with(
+    t: &Setup,
+    clocks: SyncConfig,
+) -> (petrel_engine::Background, broadcast::Receiver<EngineEvent>) {
     let mut events = t.engine.subscribe();
-    let background = t
-        .engine
-        .start_background_with(test_clocks())
-        .expect("start");
+    let background = t.engine.start_background_with(clocks).expect("start");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         match tokio::time::timeout_at(deadline, events.recv()).await {
@@ -558,46 +567,7 @@ async fn a_silently_dead_push_connection_is_noticed_and_replaced() {
     let servers = Servers::shared().expect("test mail servers");
     std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
     let relay = Relay::start((servers.host.clone(), servers.imaps_port)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine =
-        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
-    let user = servers.new_user("deadconn").expect("user");
-    servers
-        .fill_mailbox(
-            &user.email,
-            "INBOX",
-            &corpus::generate(2, 5, &servers.domain),
-        )
-        .expect("fill");
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Dead Connection".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            imap: server(
-                &servers.host,
-                Some(relay.port),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
-        .await
-        .expect("account");
-    let t = Setup {
-        servers,
-        _dir: dir,
-        engine,
-        user,
-        account,
-    };
+    let t = setup_on("deadconn", 2, Some(relay.port)).await;
     // Short clocks: silent for 1 s → probe, to be answered within 3 s (a loaded test machine
     // may be slow to answer; the real clocks give 10 s).
     let clocks = SyncConfig {
@@ -606,20 +576,7 @@ async fn a_silently_dead_push_connection_is_noticed_and_replaced() {
         backoff_max: Duration::from_secs(1),
         ..test_clocks()
     };
-    let mut events = t.engine.subscribe();
-    let background = t.engine.start_background_with(clocks).expect("start");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(EngineEvent::SyncDone { .. })) => break,
-            Ok(_) => {}
-            Err(_) => panic!("the first background sync did not finish"),
-        }
-    }
-    wait_until("only the push connection", Duration::from_secs(10), || {
-        t.imap_pids().len() == 1
-    })
-    .await;
+    let (background, mut events) = start_push_with(&t, clocks).await;
     // Probes keep a live connection: still the same one after several quiet periods.
     let before = relay.accepted();
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -756,4 +713,29 @@ async fn a_first_sync_cut_mid_listing_resumes_without_gaps_or_duplicates() {
         .expect("resync");
     assert_eq!((again.mode, again.fetched), (SyncMode::Qresync, 0));
     conn.logout().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_is_reissued_on_the_same_connection_and_keeps_delivering() {
+    let servers = Servers::shared().expect("test mail servers");
+    let relay = Relay::start((servers.host.clone(), servers.imaps_port)).await;
+    let t = setup_on("reissue", 1, Some(relay.port)).await;
+    // IDLE re-issued every second (the real clock: 25 minutes); no probes in between.
+    let clocks = SyncConfig {
+        idle_restart: Duration::from_secs(1),
+        idle_quiet: Duration::from_secs(30),
+        ..test_clocks()
+    };
+    let (background, mut events) = start_push_with(&t, clocks).await;
+    let connections = relay.accepted();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(relay.accepted(), connections, "no reconnection");
+    assert_eq!(t.imap_pids().len(), 1);
+
+    t.deliver("After three re-issues");
+    let messages = new_mail(&mut events, Duration::from_secs(2))
+        .await
+        .expect("NewMail after the IDLE was re-issued");
+    assert_eq!(messages[0].subject, "After three re-issues");
+    background.shutdown().await;
 }
