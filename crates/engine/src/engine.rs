@@ -20,7 +20,7 @@ use crate::net::Tls;
 use crate::paths;
 use crate::secrets::Secrets;
 use crate::smtp;
-use crate::store::Store;
+use crate::store::{FlagChange, Store};
 
 /// How many of the newest INBOX messages get their bodies downloaded during a sync.
 const PREFETCH_BODIES: u32 = 500;
@@ -43,6 +43,10 @@ struct Inner {
     folder_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Told when accounts are added or removed, so the background scheduler follows.
     accounts_changed: tokio::sync::Notify,
+    /// One replay of the operation queue at a time per account.
+    replay_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bumped whenever an operation is queued, to wake the replayers.
+    queued: tokio::sync::watch::Sender<u64>,
 }
 
 /// What a sync of one account did.
@@ -77,6 +81,8 @@ impl Engine {
                 sync_locks: Mutex::new(HashMap::new()),
                 folder_locks: Mutex::new(HashMap::new()),
                 accounts_changed: tokio::sync::Notify::new(),
+                replay_locks: Mutex::new(HashMap::new()),
+                queued: tokio::sync::watch::channel(0).0,
             }),
         })
     }
@@ -194,7 +200,8 @@ impl Engine {
     }
 
     /// The message for the reader; its body is downloaded first if it is not stored yet.
-    /// Opening a message marks it read, here at once and on the server in the background.
+    /// Opening a message marks it read, here at once and on the server through the operation
+    /// queue (see [`Engine::set_flags`]).
     pub async fn message(&self, message_id: i64) -> Result<MessageView> {
         if !self.inner.store.has_body(message_id)? {
             let loc = self.inner.store.message_location(message_id)?;
@@ -219,41 +226,16 @@ impl Engine {
             .message_view(message_id)?
             .ok_or_else(|| Error::NotFound("The message".to_string()))?;
         if !view.summary.seen {
-            self.inner.store.set_seen(message_id, true)?;
+            self.set_flags(
+                &[message_id],
+                FlagChange {
+                    seen: Some(true),
+                    ..FlagChange::default()
+                },
+            )?;
             view.summary.seen = true;
-            let engine = self.clone();
-            tokio::spawn(async move {
-                if let Err(e) = engine.mark_seen_on_server(message_id).await {
-                    tracing::warn!("marking message {message_id} read on the server failed: {e}");
-                }
-            });
         }
         Ok(view)
-    }
-
-    async fn mark_seen_on_server(&self, message_id: i64) -> Result<()> {
-        let loc = self.inner.store.message_location(message_id)?;
-        let mut conn = self.connect_imap(loc.account_id).await?;
-        let host = conn.host.clone();
-        imap::within(&host, conn.session.select(&loc.folder_path))
-            .await?
-            .map_err(|e| imap::imap_error(&host, e))?;
-        {
-            let mut s = imap::within(
-                &host,
-                conn.session
-                    .uid_store(loc.uid.to_string(), "+FLAGS.SILENT (\\Seen)"),
-            )
-            .await?
-            .map_err(|e| imap::imap_error(&host, e))?;
-            while imap::next_within(&host, &mut s).await?.is_some() {}
-        }
-        self.emit(EngineEvent::FolderChanged {
-            account_id: loc.account_id,
-            folder_id: loc.folder_id,
-        });
-        conn.logout().await;
-        Ok(())
     }
 
     /// Waits until an account is added or removed.
@@ -265,6 +247,25 @@ impl Engine {
         let account = self.inner.store.account(account_id)?;
         let password = self.password(account_id).await?;
         imap::Connection::connect(&self.inner.tls, &account.imap, &password).await
+    }
+
+    pub(crate) fn replay_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner
+            .replay_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        locks.entry(account_id).or_default().clone()
+    }
+
+    /// Wakes the replayers: an operation was queued.
+    pub(crate) fn operations_queued(&self) {
+        self.inner.queued.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Changes whenever an operation is queued.
+    pub(crate) fn queued_watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.queued.subscribe()
     }
 
     fn sync_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -324,7 +325,10 @@ impl Engine {
                 });
             })
             .await?;
-        if outcome.changed() || outcome.uidvalidity_reset {
+        // Moved messages meet the server's copy; flag changes not yet sent stay as the user set them.
+        let settled =
+            store.reconcile_placeholders(folder.id)? + store.reapply_pending_flags(folder.id)?;
+        if outcome.changed() || outcome.uidvalidity_reset || settled > 0 {
             self.emit(EngineEvent::FolderChanged {
                 account_id,
                 folder_id,
@@ -382,6 +386,8 @@ impl Engine {
         let lock = self.sync_lock(account_id);
         let _guard = lock.lock().await;
         let mut conn = self.connect_imap(account_id).await?;
+        // The user's changes first, so that nothing is overwritten by the server's older state.
+        self.replay_on(&mut conn, account_id).await?;
         let folders = self.sync_folder_list_on(&mut conn, account_id).await?;
         let mut report = SyncReport {
             folders: folders.len(),

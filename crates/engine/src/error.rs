@@ -70,6 +70,13 @@ pub enum Error {
     NotFound(String),
     #[error("the server refused the message: {0}")]
     SendRejected(String),
+    /// A change the user made (flags, move, delete…) that the server refused for good.
+    #[error("{server} refused to {what}: {detail}")]
+    ChangeRefused {
+        server: String,
+        what: String,
+        detail: String,
+    },
     #[error("{0}")]
     Internal(String),
 }
@@ -91,6 +98,7 @@ impl Error {
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SendRejected(_) => ErrorKind::SendRejected,
+            Error::ChangeRefused { .. } => ErrorKind::Protocol,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -141,6 +149,9 @@ impl Error {
             Error::InvalidInput(msg) => msg.clone(),
             Error::NotFound(what) => format!("{what} no longer exists."),
             Error::SendRejected(reason) => format!("The server refused to send the message: {reason}"),
+            Error::ChangeRefused { server, what, .. } => format!(
+                "{server} refused to {what}. The folder now shows again what the server has."
+            ),
             Error::Internal(msg) => format!("Something went wrong inside Petrel: {msg}"),
         }
     }

@@ -4,7 +4,8 @@
 //! ([`store`]), talks to servers ([`imap`], [`smtp`]) over verified TLS ([`net`]), keeps passwords in
 //! the OS keychain ([`secrets`]) and parses and composes mail ([`mime`]). [`Engine`] is the one
 //! facade the desktop shell and the `petrel` command line use; [`sync`] keeps accounts up to date
-//! in the background (IDLE push on the INBOX, polling for the rest). This crate has no UI dependency.
+//! in the background (IDLE push on the INBOX, polling for the rest) and replays the user's changes
+//! (flags, moves, deletes) from the store's operation queue. This crate has no UI dependency.
 
 pub mod discovery;
 pub mod engine;
@@ -21,4 +22,5 @@ pub mod sync;
 
 pub use engine::Engine;
 pub use error::{Error, Result};
+pub use store::FlagChange;
 pub use sync::{Background, SyncConfig};

@@ -1,6 +1,7 @@
 //! IMAP with async-imap: connecting (implicit TLS, or STARTTLS that is never skipped), the folder
 //! list with SPECIAL-USE roles, header-first sync newest first in chunks, and lazy bodies.
 
+mod changes;
 mod folders;
 mod idle;
 mod responses;

@@ -181,7 +181,8 @@ impl Connection {
         }
     }
 
-    /// Reads until the tagged answer to `tag`, handing every untagged response to `f`. A refusal
+    /// Reads until the tagged answer to `tag`, handing every untagged response and the tagged OK
+    /// to `f`. A refusal
     /// (NO, BAD) or a goodbye (BYE) is an error.
     pub(crate) async fn finish(
         &mut self,
@@ -204,7 +205,11 @@ impl Connection {
                         status,
                         outcome,
                     } if t == tag => match status {
-                        Status::Ok => Step::Done,
+                        Status::Ok => {
+                            // Its response code may matter (COPYUID).
+                            f(r);
+                            Step::Done
+                        }
                         _ => Step::Refused(format!(
                             "{status:?} {}",
                             outcome.information.as_deref().unwrap_or_default()

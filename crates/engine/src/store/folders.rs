@@ -208,23 +208,7 @@ impl Store {
             .map_err(Error::storage(ctx))?;
         let reset = matches!(old, Some(v) if v != uidvalidity);
         if reset {
-            tx.execute(
-                "INSERT INTO stale_bodies (folder_id, message_id, raw, text, attachments, snippet,
-                     has_attachments)
-                 SELECT m.folder_id, m.message_id, b.raw, b.text, b.attachments, m.snippet,
-                        m.has_attachments
-                 FROM messages m JOIN bodies b ON b.message_id = m.id
-                 WHERE m.folder_id = ?1 AND m.message_id IS NOT NULL",
-                [folder_id],
-            )
-            .map_err(Error::storage(ctx))?;
-            tx.execute("DELETE FROM messages WHERE folder_id = ?1", [folder_id])
-                .map_err(Error::storage(ctx))?;
-            tx.execute(
-                "UPDATE folders SET uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
-                [folder_id],
-            )
-            .map_err(Error::storage(ctx))?;
+            start_over(&tx, folder_id)?;
         }
         tx.execute(
             "UPDATE folders SET uidvalidity = ?2 WHERE id = ?1",
@@ -233,6 +217,18 @@ impl Store {
         .map_err(Error::storage(ctx))?;
         tx.commit().map_err(Error::storage(ctx))?;
         Ok(reset)
+    }
+
+    /// Forgets what is stored of the folder so that its next sync lists it again from the server
+    /// (downloaded bodies are set aside and matched back, as after a UIDVALIDITY change). Used
+    /// when the server refused a change the user made, to show the server's truth again.
+    pub fn reset_folder(&self, folder_id: i64) -> Result<()> {
+        let ctx = "starting the folder over";
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(Error::storage(ctx))?;
+        start_over(&tx, folder_id)?;
+        tx.commit().map_err(Error::storage(ctx))?;
+        Ok(())
     }
 
     /// After a folder was listed again in full: gives the bodies set aside by a UIDVALIDITY reset
@@ -294,4 +290,28 @@ impl Store {
             .map_err(Error::storage("updating a folder"))?;
         Ok(())
     }
+}
+
+/// Sets the folder's messages aside: their bodies go to `stale_bodies` (matched back by Message-ID
+/// once the folder is listed again), the rows and the sync state (UIDNEXT, HIGHESTMODSEQ) go.
+fn start_over(tx: &rusqlite::Transaction<'_>, folder_id: i64) -> Result<()> {
+    let ctx = "starting the folder over";
+    tx.execute(
+        "INSERT INTO stale_bodies (folder_id, message_id, raw, text, attachments, snippet,
+             has_attachments)
+         SELECT m.folder_id, m.message_id, b.raw, b.text, b.attachments, m.snippet,
+                m.has_attachments
+         FROM messages m JOIN bodies b ON b.message_id = m.id
+         WHERE m.folder_id = ?1 AND m.message_id IS NOT NULL",
+        [folder_id],
+    )
+    .map_err(Error::storage(ctx))?;
+    tx.execute("DELETE FROM messages WHERE folder_id = ?1", [folder_id])
+        .map_err(Error::storage(ctx))?;
+    tx.execute(
+        "UPDATE folders SET uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
+        [folder_id],
+    )
+    .map_err(Error::storage(ctx))?;
+    Ok(())
 }

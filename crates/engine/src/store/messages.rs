@@ -146,7 +146,9 @@ impl Store {
     pub fn uids(&self, folder_id: i64) -> Result<Vec<u32>> {
         let conn = self.reader();
         let mut stmt = conn
-            .prepare_cached("SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid")
+            .prepare_cached(
+                "SELECT uid FROM messages WHERE folder_id = ?1 AND uid > 0 ORDER BY uid",
+            )
             .map_err(Error::storage("listing messages"))?;
         let rows = stmt
             .query_map([folder_id], |r| r.get(0))
@@ -159,7 +161,7 @@ impl Store {
     pub fn message_count(&self, folder_id: i64) -> Result<u32> {
         self.reader()
             .query_row(
-                "SELECT count(*) FROM messages WHERE folder_id = ?1",
+                "SELECT count(*) FROM messages WHERE folder_id = ?1 AND uid > 0",
                 [folder_id],
                 |r| r.get(0),
             )
@@ -269,24 +271,33 @@ impl Store {
         Ok(out)
     }
 
+    /// Where the message is on the server. A message moved or copied here locally whose move has
+    /// not reached the server yet has no place there: that is an `InvalidInput` error saying so.
     pub fn message_location(&self, message_id: i64) -> Result<MessageLocation> {
-        self.reader()
+        let (account_id, folder_id, folder_path, uid): (i64, i64, String, i64) = self
+            .reader()
             .query_row(
                 "SELECT f.account_id, f.id, f.path, m.uid FROM messages m
                  JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1",
                 [message_id],
-                |r| {
-                    Ok(MessageLocation {
-                        account_id: r.get(0)?,
-                        folder_id: r.get(1)?,
-                        folder_path: r.get(2)?,
-                        uid: r.get(3)?,
-                    })
-                },
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .map_err(Error::storage("reading a message"))?
-            .ok_or_else(|| Error::NotFound("The message".to_string()))
+            .ok_or_else(|| Error::NotFound("The message".to_string()))?;
+        let uid = u32::try_from(uid).ok().filter(|u| *u > 0).ok_or_else(|| {
+            Error::InvalidInput(
+                "This message is still being moved on the server. It can be downloaded once \
+                 the server is reachable again."
+                    .into(),
+            )
+        })?;
+        Ok(MessageLocation {
+            account_id,
+            folder_id,
+            folder_path,
+            uid,
+        })
     }
 
     /// Stores a downloaded body and the list data derived from it.
@@ -352,7 +363,7 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT m.id, m.uid FROM messages m LEFT JOIN bodies b ON b.message_id = m.id
-                 WHERE m.folder_id = ?1 AND b.message_id IS NULL
+                 WHERE m.folder_id = ?1 AND m.uid > 0 AND b.message_id IS NULL
                  ORDER BY m.uid DESC LIMIT ?2",
             )
             .map_err(Error::storage("listing messages"))?;
@@ -413,15 +424,5 @@ impl Store {
             .optional()
             .map_err(Error::storage("reading a message"))?
             .ok_or_else(|| Error::NotFound("The message".to_string()))
-    }
-
-    pub fn set_seen(&self, message_id: i64, seen: bool) -> Result<()> {
-        self.writer()
-            .execute(
-                "UPDATE messages SET seen = ?2 WHERE id = ?1",
-                params![message_id, seen as i64],
-            )
-            .map_err(Error::storage("saving flags"))?;
-        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod folders;
 mod messages;
+mod operations;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::error::{Error, Result};
 
 pub use folders::{FolderEntry, FolderState};
 pub use messages::{NewMessage, StoredBody};
+pub use operations::{FlagChange, OpKind, Operation, Touched};
 
 pub struct Store {
     path: PathBuf,

@@ -83,6 +83,29 @@ const MIGRATIONS: &[&str] = &[
         has_attachments INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX stale_bodies_by_message_id ON stale_bodies (folder_id, message_id);",
+    // 4: the operation queue: changes the user made, already applied to the store, waiting to be
+    // replayed on the server in order (`sync::replay`). Messages moved or copied locally wait in
+    // their target folder with a negative UID (a placeholder) until the server's UID is known.
+    "CREATE TABLE operations (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('flags', 'move', 'copy', 'expunge', 'empty')),
+        message     INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        folder_id   INTEGER NOT NULL,
+        folder      TEXT NOT NULL,
+        uid         INTEGER,
+        target_id   INTEGER,
+        target      TEXT,
+        placeholder INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        seen        INTEGER,
+        flagged     INTEGER,
+        answered    INTEGER,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        created_at  INTEGER NOT NULL DEFAULT (unixepoch())
+    ) STRICT;
+    CREATE INDEX operations_by_account ON operations (account_id, id);
+    CREATE INDEX operations_by_message ON operations (message);
+    CREATE INDEX operations_by_placeholder ON operations (placeholder);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

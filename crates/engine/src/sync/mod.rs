@@ -10,8 +10,14 @@
 //! - **poll**: a full pass over every folder (and the INBOX's newest bodies) at start and every
 //!   [`SyncConfig::poll_every`]; for a server without IDLE this is also how the INBOX is checked.
 //!
+//! - **replay**: sends the user's queued changes ([`operations`]) to the server whenever one is
+//!   queued (and at start, for what an earlier run left), retrying with backoff while the server
+//!   is unreachable. Every sync pass replays first too.
+//!
 //! A supervisor starts and stops these as accounts are added and removed. Everything stops when
 //! the [`Background`] handle is dropped or shut down.
+
+mod operations;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -109,16 +115,18 @@ impl Drop for Background {
     }
 }
 
-/// The two tasks of one account; aborted when dropped.
+/// The tasks of one account; aborted when dropped.
 struct AccountTasks {
     push: JoinHandle<()>,
     poll: JoinHandle<()>,
+    replay: JoinHandle<()>,
 }
 
 impl Drop for AccountTasks {
     fn drop(&mut self) {
         self.push.abort();
         self.poll.abort();
+        self.replay.abort();
     }
 }
 
@@ -152,6 +160,11 @@ async fn supervise(engine: Engine, config: SyncConfig) {
                     running.entry(account.id).or_insert_with(|| AccountTasks {
                         push: tokio::spawn(push_loop(engine.clone(), account.id, config.clone())),
                         poll: tokio::spawn(poll_loop(engine.clone(), account.id, config.clone())),
+                        replay: tokio::spawn(replay_loop(
+                            engine.clone(),
+                            account.id,
+                            config.clone(),
+                        )),
                     });
                 }
             }
@@ -180,6 +193,30 @@ async fn poll_loop(engine: Engine, account_id: i64, config: SyncConfig) {
             }
         };
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Replays the account's queued changes whenever one is queued; while the server cannot be
+/// reached, again after a backoff wait. Failures are logged: the poll loop reports an unreachable
+/// server, and refused changes are reported by the replay itself.
+async fn replay_loop(engine: Engine, account_id: i64, config: SyncConfig) {
+    let mut queued = engine.queued_watch();
+    let mut backoff = Backoff::new(config.backoff_first, config.backoff_max);
+    loop {
+        queued.borrow_and_update();
+        match engine.replay(account_id).await {
+            Ok(_) => backoff.reset(),
+            Err(e) => {
+                tracing::info!("account {account_id}: queued changes wait for the server ({e})");
+                tokio::time::sleep(backoff.next_wait().min(config.poll_every)).await;
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = queued.changed() => {}
+            // Operations of an earlier run whose place on the server a sync has since found.
+            _ = tokio::time::sleep(config.poll_every) => {}
+        }
     }
 }
 

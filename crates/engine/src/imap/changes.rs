@@ -1,0 +1,159 @@
+//! The user's changes, sent to the server: flags (`UID STORE`), moves (`UID MOVE`, RFC 6851, or
+//! COPY + \Deleted + EXPUNGE), copies (`UID COPY`), deletions (\Deleted + `UID EXPUNGE`, UIDPLUS,
+//! or plain EXPUNGE). Where the server says where a message landed (COPYUID, UIDPLUS), that UID
+//! is returned. Every wait is time-limited (see `responses.rs`).
+
+use async_imap::imap_proto::rfc4315::UidSetMember;
+use async_imap::imap_proto::{Response, ResponseCode, Status};
+
+use super::responses::quoted;
+use super::Connection;
+use crate::error::Result;
+use crate::store::FlagChange;
+
+/// The first target UID of a COPYUID response code (RFC 4315), untagged (MOVE) or tagged (COPY).
+pub fn copied_uid(r: &Response<'_>) -> Option<u32> {
+    let code = match r {
+        Response::Data {
+            status: Status::Ok,
+            outcome,
+        }
+        | Response::Done {
+            status: Status::Ok,
+            outcome,
+            ..
+        } => outcome.code.as_ref()?,
+        _ => return None,
+    };
+    match code {
+        ResponseCode::CopyUid(_, _, target) => target.first().map(|m| match m {
+            UidSetMember::Uid(u) => *u,
+            UidSetMember::UidRange(r) => *r.start(),
+        }),
+        _ => None,
+    }
+}
+
+/// The flag lists to add and to remove for a change.
+pub fn flag_lists(change: FlagChange) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut add = Vec::new();
+    let mut remove = Vec::new();
+    for (value, name) in [
+        (change.seen, "\\Seen"),
+        (change.flagged, "\\Flagged"),
+        (change.answered, "\\Answered"),
+    ] {
+        match value {
+            Some(true) => add.push(name),
+            Some(false) => remove.push(name),
+            None => {}
+        }
+    }
+    (add, remove)
+}
+
+impl Connection {
+    /// Selects a folder read-write; returns how many messages it has.
+    pub(crate) async fn select_for_changes(&mut self, folder: &str) -> Result<u32> {
+        Ok(self.select_plain(folder).await?.exists)
+    }
+
+    /// True when the server reports where copied and moved messages land (RFC 4315).
+    pub fn uidplus(&self) -> bool {
+        self.has_capability("UIDPLUS")
+    }
+
+    /// Sets and clears flags of one message of the selected folder. A UID the server no longer
+    /// has changes nothing (and is no error).
+    pub(crate) async fn store_flags(&mut self, uid: u32, change: FlagChange) -> Result<()> {
+        let (add, remove) = flag_lists(change);
+        if !add.is_empty() {
+            self.run_checked(&format!(
+                "UID STORE {uid} +FLAGS.SILENT ({})",
+                add.join(" ")
+            ))
+            .await?;
+        }
+        if !remove.is_empty() {
+            self.run_checked(&format!(
+                "UID STORE {uid} -FLAGS.SILENT ({})",
+                remove.join(" ")
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Copies one message of the selected folder to `target`; its UID there if the server said.
+    pub(crate) async fn copy_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
+        let mut landed = None;
+        self.run_collect(&format!("UID COPY {uid} {}", quoted(target)?), |r| {
+            landed = landed.or(copied_uid(r))
+        })
+        .await?;
+        Ok(landed)
+    }
+
+    /// Moves one message of the selected folder to `target`: MOVE when offered, else COPY, then
+    /// \Deleted and EXPUNGE. Its UID there if the server said.
+    pub(crate) async fn move_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
+        if self.has_capability("MOVE") {
+            let mut landed = None;
+            self.run_collect(&format!("UID MOVE {uid} {}", quoted(target)?), |r| {
+                landed = landed.or(copied_uid(r))
+            })
+            .await?;
+            return Ok(landed);
+        }
+        let landed = self.copy_message(uid, target).await?;
+        self.expunge_messages(&uid.to_string()).await?;
+        Ok(landed)
+    }
+
+    /// Deletes messages of the selected folder for good: \Deleted, then `UID EXPUNGE` of just
+    /// those (UIDPLUS) or, without it, a plain EXPUNGE.
+    pub(crate) async fn expunge_messages(&mut self, uid_set: &str) -> Result<()> {
+        self.run_checked(&format!("UID STORE {uid_set} +FLAGS.SILENT (\\Deleted)"))
+            .await?;
+        if self.uidplus() {
+            self.run_checked(&format!("UID EXPUNGE {uid_set}")).await
+        } else {
+            self.run_checked("EXPUNGE").await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Response<'_> {
+        Response::parse(line.as_bytes()).expect("parses").1
+    }
+
+    #[test]
+    fn copyuid_is_read_from_tagged_and_untagged_answers() {
+        assert_eq!(
+            copied_uid(&parse("* OK [COPYUID 17 5 42] Moved UIDs.\r\n")),
+            Some(42)
+        );
+        assert_eq!(
+            copied_uid(&parse("A3 OK [COPYUID 17 5:6 42:43] Copy completed.\r\n")),
+            Some(42)
+        );
+        assert_eq!(copied_uid(&parse("A3 OK No messages found.\r\n")), None);
+        assert_eq!(copied_uid(&parse("* 3 EXPUNGE\r\n")), None);
+    }
+
+    #[test]
+    fn flag_changes_become_add_and_remove_lists() {
+        let (add, remove) = flag_lists(FlagChange {
+            seen: Some(true),
+            flagged: Some(false),
+            answered: None,
+        });
+        assert_eq!(add, vec!["\\Seen"]);
+        assert_eq!(remove, vec!["\\Flagged"]);
+        assert_eq!(flag_lists(FlagChange::default()), (vec![], vec![]));
+    }
+}

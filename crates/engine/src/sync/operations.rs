@@ -1,0 +1,284 @@
+//! Changes from the user: applied to the store at once (the UI never waits for the network) and
+//! queued in the store's operation queue in the same transaction; then replayed on the server in
+//! order by [`Engine::replay`], from the per-account background task (woken whenever something
+//! is queued, retrying with backoff while the server is unreachable) and at the start of every
+//! sync pass.
+//!
+//! Conflicts: a message the server expunged meanwhile makes its operations no-ops (dropped
+//! quietly); flags changed on the server meanwhile lose to the user's latest action for the flags
+//! it touched (`+FLAGS`/`-FLAGS` of just those, and pending changes re-applied after every sync).
+//! A change the server refuses for good is dropped, reported as an `AccountError`, and the folders
+//! it touched are listed again from the server.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::imap;
+use crate::model::{EngineEvent, FolderRole};
+use crate::store::{FlagChange, OpKind, Operation, Touched};
+
+impl Engine {
+    fn applied(&self, touched: Touched) {
+        for (account_id, folder_id) in touched {
+            self.emit(EngineEvent::FolderChanged {
+                account_id,
+                folder_id,
+            });
+        }
+        self.operations_queued();
+    }
+
+    /// Sets (`Some(true)`) or clears (`Some(false)`) \Seen, \Flagged and \Answered on messages;
+    /// `None` leaves a flag alone. Applied locally at once, then sent to the server.
+    /// Emits `FolderChanged` for the folders involved.
+    pub fn set_flags(&self, message_ids: &[i64], change: FlagChange) -> Result<()> {
+        let touched = self.store().queue_flags(message_ids, change)?;
+        self.applied(touched);
+        Ok(())
+    }
+
+    /// Moves messages to another folder of their account. Applied locally at once, then sent to
+    /// the server (MOVE, or COPY + EXPUNGE). Emits `FolderChanged` for both folders.
+    pub fn move_messages(&self, message_ids: &[i64], target_folder_id: i64) -> Result<()> {
+        let touched = self
+            .store()
+            .queue_transfer(message_ids, target_folder_id, false)?;
+        self.applied(touched);
+        Ok(())
+    }
+
+    /// Copies messages to another folder of their account. Applied locally at once, then sent to
+    /// the server. Emits `FolderChanged` for the target folder.
+    pub fn copy_messages(&self, message_ids: &[i64], target_folder_id: i64) -> Result<()> {
+        let touched = self
+            .store()
+            .queue_transfer(message_ids, target_folder_id, true)?;
+        self.applied(touched);
+        Ok(())
+    }
+
+    /// Deletes messages: moved to their account's Trash folder; messages already in the Trash
+    /// are deleted for good. Fails, changing nothing, for an account without a Trash folder.
+    pub fn delete_messages(&self, message_ids: &[i64]) -> Result<()> {
+        let mut for_good = Vec::new();
+        let mut to_trash: HashMap<i64, Vec<i64>> = HashMap::new();
+        for &id in message_ids {
+            let Some((account_id, folder_id)) = self.store().message_folder(id)? else {
+                continue;
+            };
+            let trash = self
+                .store()
+                .folder_by_role(account_id, FolderRole::Trash)?
+                .ok_or_else(|| {
+                    Error::InvalidInput(
+                        "This account has no Trash folder, so nothing was deleted.".into(),
+                    )
+                })?;
+            if trash.id == folder_id {
+                for_good.push(id);
+            } else {
+                to_trash.entry(trash.id).or_default().push(id);
+            }
+        }
+        let mut touched = self.store().queue_expunge(&for_good)?;
+        for (trash, ids) in to_trash {
+            touched.extend(self.store().queue_transfer(&ids, trash, false)?);
+        }
+        self.applied(touched);
+        Ok(())
+    }
+
+    /// Moves messages to their account's Archive folder. Fails, changing nothing, for an account
+    /// without one.
+    pub fn archive_messages(&self, message_ids: &[i64]) -> Result<()> {
+        let mut by_archive: HashMap<i64, Vec<i64>> = HashMap::new();
+        for &id in message_ids {
+            let Some((account_id, folder_id)) = self.store().message_folder(id)? else {
+                continue;
+            };
+            let archive = self
+                .store()
+                .folder_by_role(account_id, FolderRole::Archive)?
+                .ok_or_else(|| {
+                    Error::InvalidInput(
+                        "This account has no Archive folder, so nothing was archived.".into(),
+                    )
+                })?;
+            if archive.id != folder_id {
+                by_archive.entry(archive.id).or_default().push(id);
+            }
+        }
+        let mut touched = Touched::new();
+        for (archive, ids) in by_archive {
+            touched.extend(self.store().queue_transfer(&ids, archive, false)?);
+        }
+        self.applied(touched);
+        Ok(())
+    }
+
+    /// Deletes everything in the account's Trash folder for good. Emits `FolderChanged`.
+    pub fn empty_trash(&self, account_id: i64) -> Result<()> {
+        let trash = self
+            .store()
+            .folder_by_role(account_id, FolderRole::Trash)?
+            .ok_or_else(|| Error::InvalidInput("This account has no Trash folder.".into()))?;
+        self.store().queue_empty(trash.id)?;
+        self.applied(vec![(account_id, trash.id)]);
+        Ok(())
+    }
+
+    /// Sends the account's queued changes to the server on a connection of its own. Returns how
+    /// many were settled. A network error stops the replay and keeps the rest queued.
+    pub async fn replay(&self, account_id: i64) -> Result<usize> {
+        if self.store().pending_count(account_id)? == 0 {
+            return Ok(0);
+        }
+        let mut conn = self.connect_imap(account_id).await?;
+        let outcome = self.replay_on(&mut conn, account_id).await;
+        conn.logout().await;
+        outcome
+    }
+
+    /// [`Engine::replay`] over `conn`, oldest operation first.
+    pub(crate) async fn replay_on(
+        &self,
+        conn: &mut imap::Connection,
+        account_id: i64,
+    ) -> Result<usize> {
+        let lock = self.replay_lock(account_id);
+        let _guard = lock.lock().await;
+        let store = self.store();
+        let mut selected: Option<String> = None;
+        // Messages whose place on the server is not known yet: their later operations wait too.
+        let mut waiting: HashSet<i64> = HashSet::new();
+        let mut settled = 0;
+        for op in store.pending_operations(account_id)? {
+            if op.message.is_some_and(|m| waiting.contains(&m)) {
+                continue;
+            }
+            let uid = store.operation_uid(&op)?;
+            if op.kind != OpKind::Empty && uid.is_none() {
+                match op.message {
+                    // Gone locally before it reached the server: nothing to do there.
+                    None => store.operation_done(op.id)?,
+                    Some(m) => {
+                        waiting.insert(m);
+                    }
+                }
+                continue;
+            }
+            match self.apply(conn, &op, uid, &mut selected).await {
+                Ok(()) => {
+                    store.operation_done(op.id)?;
+                    settled += 1;
+                }
+                Err(Error::Protocol { server, detail }) => {
+                    store.operation_done(op.id)?;
+                    settled += 1;
+                    selected = None;
+                    self.refused(conn, &op, server, detail).await?;
+                }
+                Err(e) => {
+                    store.operation_attempted(op.id)?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(settled)
+    }
+
+    /// One operation on the server.
+    async fn apply(
+        &self,
+        conn: &mut imap::Connection,
+        op: &Operation,
+        uid: Option<u32>,
+        selected: &mut Option<String>,
+    ) -> Result<()> {
+        if selected.as_deref() != Some(op.folder.as_str()) || op.kind == OpKind::Empty {
+            *selected = None;
+            let exists = conn.select_for_changes(&op.folder).await?;
+            *selected = Some(op.folder.clone());
+            if op.kind == OpKind::Empty {
+                if exists > 0 {
+                    conn.expunge_messages("1:*").await?;
+                }
+                return Ok(());
+            }
+        }
+        let Some(uid) = uid else { return Ok(()) };
+        match op.kind {
+            OpKind::Flags => conn.store_flags(uid, op.flags).await,
+            OpKind::Expunge => conn.expunge_messages(&uid.to_string()).await,
+            OpKind::Move | OpKind::Copy => {
+                let target = op.target.as_deref().unwrap_or_default();
+                let landed = if op.kind == OpKind::Move {
+                    conn.move_message(uid, target).await?
+                } else {
+                    conn.copy_message(uid, target).await?
+                };
+                match (landed, op.placeholder) {
+                    (Some(new_uid), _) => self.store().transfer_landed(op, new_uid)?,
+                    // UIDPLUS and no COPYUID: the server no longer had the message.
+                    (None, Some(placeholder)) if conn.uidplus() => {
+                        self.store().drop_placeholder(placeholder)?;
+                        if let Some(target_id) = op.target_id {
+                            self.emit(EngineEvent::FolderChanged {
+                                account_id: op.account_id,
+                                folder_id: target_id,
+                            });
+                        }
+                    }
+                    // The next sync of the target folder brings it (matched by Message-ID).
+                    _ => {}
+                }
+                Ok(())
+            }
+            OpKind::Empty => Ok(()),
+        }
+    }
+
+    /// The server refused an operation for good: say so, and show the server's state of the
+    /// folders it touched again.
+    async fn refused(
+        &self,
+        conn: &mut imap::Connection,
+        op: &Operation,
+        server: String,
+        detail: String,
+    ) -> Result<()> {
+        let target = op.target.as_deref().unwrap_or_default();
+        let what = match op.kind {
+            OpKind::Flags => format!("change the flags of a message in “{}”", op.folder),
+            OpKind::Move => format!("move a message from “{}” to “{target}”", op.folder),
+            OpKind::Copy => format!("copy a message from “{}” to “{target}”", op.folder),
+            OpKind::Expunge => format!("delete a message in “{}”", op.folder),
+            OpKind::Empty => format!("empty “{}”", op.folder),
+        };
+        let error = Error::ChangeRefused {
+            server,
+            what,
+            detail,
+        };
+        tracing::warn!("{error}");
+        self.emit(EngineEvent::AccountError {
+            account_id: op.account_id,
+            error: error.to_user(),
+        });
+        for folder_id in std::iter::once(op.folder_id).chain(op.target_id) {
+            // The folder may be gone from the server too; the folder list sync will tell.
+            let Ok(folder) = self.store().folder(folder_id) else {
+                continue;
+            };
+            self.store().reset_folder(folder_id)?;
+            if let Err(e) = self.sync_folder_on(conn, &folder).await {
+                tracing::warn!("listing “{}” again failed: {e}", folder.path);
+                if !matches!(e, Error::Protocol { .. }) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
