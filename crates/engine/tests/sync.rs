@@ -239,8 +239,10 @@ async fn push_comes_back_after_the_server_drops_the_connection() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
+    // The reconnected connection may still be logging in on a loaded machine: allow for it
+    // (the 2 s latency is `new_mail_arrives_through_idle_within_two_seconds`'s business).
     t.deliver("After the reconnect");
-    let messages = new_mail(&mut events, Duration::from_secs(2))
+    let messages = new_mail(&mut events, Duration::from_secs(10))
         .await
         .expect("NewMail through the new IDLE connection");
     assert_eq!(messages[0].subject, "After the reconnect");
@@ -592,8 +594,11 @@ async fn a_silently_dead_push_connection_is_noticed_and_replaced() {
     assert!(frozen_at.elapsed() < Duration::from_secs(10));
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
+    // What matters here is that the replacement connection delivers at all; the 2 s latency
+    // is the business of `new_mail_arrives_through_idle` (a loaded machine may still be
+    // logging the new connection in when the mail arrives).
     t.deliver("Through the new connection");
-    let messages = new_mail(&mut events, Duration::from_secs(2))
+    let messages = new_mail(&mut events, Duration::from_secs(15))
         .await
         .unwrap_or_else(|| {
             panic!(
