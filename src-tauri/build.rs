@@ -11,6 +11,12 @@ const COMMANDS: &[&str] = &[
     "sync_account",
     "reply_draft",
     "send_message",
+    "set_flags",
+    "move_messages",
+    "copy_messages",
+    "delete_messages",
+    "archive_messages",
+    "empty_trash",
 ];
 
 fn main() {

@@ -5,7 +5,7 @@ use petrel_engine::model::{
     Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage, MessageView,
     NewAccount, OutgoingMessage, UserError,
 };
-use petrel_engine::Engine;
+use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -76,5 +76,67 @@ pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<Co
 #[tauri::command]
 pub async fn send_message(engine: State<'_, Engine>, message: OutgoingMessage) -> Reply<()> {
     engine.send(message).await?;
+    Ok(())
+}
+
+// The user's changes: applied to the store at once (the call returns without waiting for the
+// network), then replayed on the server by the engine's operation queue.
+
+/// Sets (`true`) or clears (`false`) flags; a missing flag is left alone.
+#[tauri::command]
+pub fn set_flags(
+    engine: State<'_, Engine>,
+    message_ids: Vec<i64>,
+    seen: Option<bool>,
+    flagged: Option<bool>,
+    answered: Option<bool>,
+) -> Reply<()> {
+    engine.set_flags(
+        &message_ids,
+        FlagChange {
+            seen,
+            flagged,
+            answered,
+        },
+    )?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn move_messages(
+    engine: State<'_, Engine>,
+    message_ids: Vec<i64>,
+    target_folder_id: i64,
+) -> Reply<()> {
+    engine.move_messages(&message_ids, target_folder_id)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn copy_messages(
+    engine: State<'_, Engine>,
+    message_ids: Vec<i64>,
+    target_folder_id: i64,
+) -> Reply<()> {
+    engine.copy_messages(&message_ids, target_folder_id)?;
+    Ok(())
+}
+
+/// To the Trash; in the Trash, for good.
+#[tauri::command]
+pub fn delete_messages(engine: State<'_, Engine>, message_ids: Vec<i64>) -> Reply<()> {
+    engine.delete_messages(&message_ids)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn archive_messages(engine: State<'_, Engine>, message_ids: Vec<i64>) -> Reply<()> {
+    engine.archive_messages(&message_ids)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn empty_trash(engine: State<'_, Engine>, account_id: i64) -> Reply<()> {
+    engine.empty_trash(account_id)?;
     Ok(())
 }

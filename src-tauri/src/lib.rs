@@ -31,6 +31,12 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::sync_account,
             commands::reply_draft,
             commands::send_message,
+            commands::set_flags,
+            commands::move_messages,
+            commands::copy_messages,
+            commands::delete_messages,
+            commands::archive_messages,
+            commands::empty_trash,
         ])
         .setup(|app| {
             let engine = app.state::<Engine>().inner().clone();

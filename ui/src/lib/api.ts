@@ -74,6 +74,47 @@ export function sendMessage(message: OutgoingMessage): Promise<null> {
   return call("send_message", { message });
 }
 
+// The user's changes: applied to the local store before these resolve (no network wait), then
+// replayed on the server by the engine; `FolderChanged` events follow for the folders involved.
+
+/** Sets (`true`) or clears (`false`) \Seen, \Flagged, \Answered; a flag left out is left alone. */
+export function setFlags(
+  messageIds: number[],
+  flags: { seen?: boolean; flagged?: boolean; answered?: boolean },
+): Promise<null> {
+  return call("set_flags", {
+    messageIds,
+    seen: flags.seen ?? null,
+    flagged: flags.flagged ?? null,
+    answered: flags.answered ?? null,
+  });
+}
+
+/** Moves messages to another folder of their account. */
+export function moveMessages(messageIds: number[], targetFolderId: number): Promise<null> {
+  return call("move_messages", { messageIds, targetFolderId });
+}
+
+/** Copies messages to another folder of their account. */
+export function copyMessages(messageIds: number[], targetFolderId: number): Promise<null> {
+  return call("copy_messages", { messageIds, targetFolderId });
+}
+
+/** Moves messages to the Trash; messages already in the Trash are deleted for good. */
+export function deleteMessages(messageIds: number[]): Promise<null> {
+  return call("delete_messages", { messageIds });
+}
+
+/** Moves messages to their account's Archive folder. */
+export function archiveMessages(messageIds: number[]): Promise<null> {
+  return call("archive_messages", { messageIds });
+}
+
+/** Deletes everything in the account's Trash for good. */
+export function emptyTrash(accountId: number): Promise<null> {
+  return call("empty_trash", { accountId });
+}
+
 /** Subscribes to the engine's event stream; resolves to the function that unsubscribes. */
 export async function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
   try {
