@@ -461,6 +461,14 @@ async fn changes_made_offline_survive_a_restart_and_are_replayed_when_the_server
         assert!(Instant::now() < deadline, "the queue was not replayed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Once running, a new change reaches the server at once: the replay task is woken by the
+    // queue (the next poll is ten minutes away).
+    t.engine.set_flags(&[one], seen(true)).expect("seen");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !t.server_flags("INBOX", 1).contains("\\Seen") {
+        assert!(Instant::now() < deadline, "the new change was not replayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     background.shutdown().await;
     assert!(t.server_flags("INBOX", 1).contains("\\Flagged"));
     assert_eq!(t.on_server("INBOX"), 1);
