@@ -572,3 +572,52 @@ async fn a_refused_change_is_reported_and_the_server_state_shown_again() {
     );
     assert_eq!(t.on_server("INBOX"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_is_not_made_to_another_message_after_a_uidvalidity_change() {
+    let t = setup("opvalidity", 2).await;
+    t.engine
+        .set_flags(
+            &[t.id("INBOX", 1)],
+            FlagChange {
+                flagged: Some(true),
+                ..FlagChange::default()
+            },
+        )
+        .expect("flag");
+    let status = t
+        .servers
+        .doveadm(&[
+            "-f",
+            "flow",
+            "mailbox",
+            "status",
+            "-u",
+            &t.user.email,
+            "uidvalidity",
+            "INBOX",
+        ])
+        .expect("doveadm");
+    let old: u32 = status
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("uidvalidity="))
+        .and_then(|v| v.parse().ok())
+        .expect("uidvalidity");
+    t.servers
+        .doveadm(&[
+            "mailbox",
+            "update",
+            "-u",
+            &t.user.email,
+            "--uid-validity",
+            &(old + 1000).to_string(),
+            "INBOX",
+        ])
+        .expect("doveadm");
+    assert_eq!(t.replay().await, 1, "settled by dropping it");
+    assert_eq!(t.pending(), 0);
+    assert!(
+        !t.server_flags("INBOX", 1).contains("\\Flagged"),
+        "UID 1 of the new UIDVALIDITY is not the message the user flagged"
+    );
+}

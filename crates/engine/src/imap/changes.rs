@@ -53,9 +53,10 @@ pub fn flag_lists(change: FlagChange) -> (Vec<&'static str>, Vec<&'static str>) 
 }
 
 impl Connection {
-    /// Selects a folder read-write; returns how many messages it has.
-    pub(crate) async fn select_for_changes(&mut self, folder: &str) -> Result<u32> {
-        Ok(self.select_plain(folder).await?.exists)
+    /// Selects a folder read-write; returns how many messages it has and its UIDVALIDITY.
+    pub(crate) async fn select_for_changes(&mut self, folder: &str) -> Result<(u32, Option<u32>)> {
+        let data = self.select_plain(folder).await?;
+        Ok((data.exists, data.uidvalidity))
     }
 
     /// True when the server reports where copied and moved messages land (RFC 4315).

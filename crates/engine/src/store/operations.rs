@@ -82,6 +82,8 @@ pub struct Operation {
     pub placeholder: Option<i64>,
     pub flags: FlagChange,
     pub attempts: u32,
+    /// The folder's UIDVALIDITY that `uid` belongs to, when known.
+    pub uidvalidity: Option<u32>,
 }
 
 /// A folder whose contents changed: (account id, folder id).
@@ -137,8 +139,9 @@ fn insert_op(
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO operations (account_id, kind, message, folder_id, folder, uid, target_id,
-             target, placeholder, seen, flagged, answered)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             target, placeholder, seen, flagged, answered, uidvalidity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+             (SELECT uidvalidity FROM folders WHERE id = ?4))",
         params![
             account_id,
             kind.as_str(),
@@ -366,7 +369,7 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, account_id, kind, message, folder_id, folder, uid, target_id, target,
-                        placeholder, seen, flagged, answered, attempts
+                        placeholder, seen, flagged, answered, attempts, uidvalidity
                  FROM operations WHERE account_id = ?1 ORDER BY id",
             )
             .map_err(Error::storage("reading queued changes"))?;
@@ -396,6 +399,7 @@ impl Store {
                         answered: r.get(12)?,
                     },
                     attempts: r.get(13)?,
+                    uidvalidity: r.get(14)?,
                 })
             })
             .map_err(Error::storage("reading queued changes"))?;
@@ -435,18 +439,21 @@ impl Store {
 
     /// The UID where a placeholder's message now is in the source folder of later operations
     /// (e.g. a message moved twice before either reached the server).
-    pub fn operation_uid(&self, op: &Operation) -> Result<Option<u32>> {
+    /// Returns the UID and the UIDVALIDITY it belongs to.
+    pub fn operation_uid(&self, op: &Operation) -> Result<(Option<u32>, Option<u32>)> {
         if op.uid.is_some() {
-            return Ok(op.uid);
+            return Ok((op.uid, op.uidvalidity));
         }
         Ok(self
             .reader()
-            .query_row("SELECT uid FROM operations WHERE id = ?1", [op.id], |r| {
-                r.get::<_, Option<u32>>(0)
-            })
+            .query_row(
+                "SELECT uid, uidvalidity FROM operations WHERE id = ?1",
+                [op.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(Error::storage("reading queued changes"))?
-            .flatten())
+            .unwrap_or((None, None)))
     }
 
     /// The server put the moved or copied message at `uid` in the target folder: the placeholder
@@ -460,7 +467,8 @@ impl Store {
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(Error::storage(ctx))?;
         tx.execute(
-            "UPDATE operations SET uid = ?3
+            "UPDATE operations SET uid = ?3,
+                 uidvalidity = (SELECT uidvalidity FROM folders WHERE id = ?2)
              WHERE message = ?1 AND uid IS NULL AND folder_id = ?2 AND id > ?4",
             params![placeholder, target_id, uid, op.id],
         )
@@ -602,6 +610,8 @@ fn merge_into(tx: &Transaction<'_>, placeholder: i64, real: i64) -> Result<()> {
     .map_err(Error::storage(ctx))?;
     tx.execute(
         "UPDATE operations SET message = ?2,
+             uidvalidity = CASE WHEN uid IS NULL THEN (SELECT f.uidvalidity FROM messages m
+                 JOIN folders f ON f.id = m.folder_id WHERE m.id = ?2) ELSE uidvalidity END,
              uid = coalesce(uid, (SELECT uid FROM messages WHERE id = ?2))
          WHERE message = ?1",
         params![placeholder, real],

@@ -106,6 +106,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX operations_by_account ON operations (account_id, id);
     CREATE INDEX operations_by_message ON operations (message);
     CREATE INDEX operations_by_placeholder ON operations (placeholder);",
+    // 5: the UIDVALIDITY an operation's UID belongs to: after a change the UID means another
+    // message (or none), so the operation is dropped instead of touching the wrong one.
+    "ALTER TABLE operations ADD COLUMN uidvalidity INTEGER;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

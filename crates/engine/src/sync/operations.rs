@@ -149,7 +149,7 @@ impl Engine {
         let lock = self.replay_lock(account_id);
         let _guard = lock.lock().await;
         let store = self.store();
-        let mut selected: Option<String> = None;
+        let mut selected: Option<Selected> = None;
         // Messages whose place on the server is not known yet: their later operations wait too.
         let mut waiting: HashSet<i64> = HashSet::new();
         let mut settled = 0;
@@ -157,7 +157,7 @@ impl Engine {
             if op.message.is_some_and(|m| waiting.contains(&m)) {
                 continue;
             }
-            let uid = store.operation_uid(&op)?;
+            let (uid, uidvalidity) = store.operation_uid(&op)?;
             if op.kind != OpKind::Empty && uid.is_none() {
                 match op.message {
                     // Gone locally before it reached the server: nothing to do there.
@@ -168,7 +168,7 @@ impl Engine {
                 }
                 continue;
             }
-            match self.apply(conn, &op, uid, &mut selected).await {
+            match self.apply(conn, &op, uid, uidvalidity, &mut selected).await {
                 Ok(()) => {
                     store.operation_done(op.id)?;
                     settled += 1;
@@ -187,27 +187,56 @@ impl Engine {
         }
         Ok(settled)
     }
+}
 
+/// The folder selected on the replay connection.
+struct Selected {
+    path: String,
+    exists: u32,
+    uidvalidity: Option<u32>,
+}
+
+impl Engine {
     /// One operation on the server.
     async fn apply(
         &self,
         conn: &mut imap::Connection,
         op: &Operation,
         uid: Option<u32>,
-        selected: &mut Option<String>,
+        uidvalidity: Option<u32>,
+        selected: &mut Option<Selected>,
     ) -> Result<()> {
-        if selected.as_deref() != Some(op.folder.as_str()) || op.kind == OpKind::Empty {
-            *selected = None;
-            let exists = conn.select_for_changes(&op.folder).await?;
-            *selected = Some(op.folder.clone());
-            if op.kind == OpKind::Empty {
-                if exists > 0 {
-                    conn.expunge_messages("1:*").await?;
+        let current = match selected.take() {
+            Some(s) if s.path == op.folder && op.kind != OpKind::Empty => s,
+            _ => {
+                let (exists, uidvalidity) = conn.select_for_changes(&op.folder).await?;
+                Selected {
+                    path: op.folder.clone(),
+                    exists,
+                    uidvalidity,
                 }
+            }
+        };
+        let (exists, server_validity) = (current.exists, current.uidvalidity);
+        *selected = Some(current);
+        if op.kind == OpKind::Empty {
+            if exists > 0 {
+                conn.expunge_messages("1:*").await?;
+            }
+            return Ok(());
+        }
+        let Some(uid) = uid else { return Ok(()) };
+        if let (Some(ours), Some(theirs)) = (uidvalidity, server_validity) {
+            if ours != theirs {
+                // The folder was renumbered: the UID is another message now, or none. The sync
+                // lists the folder again; the change is dropped rather than made to the wrong one.
+                tracing::info!(
+                    "dropping a change in “{}”: its UIDVALIDITY changed",
+                    op.folder
+                );
                 return Ok(());
             }
         }
-        let Some(uid) = uid else { return Ok(()) };
         match op.kind {
             OpKind::Flags => conn.store_flags(uid, op.flags).await,
             OpKind::Expunge => conn.expunge_messages(&uid.to_string()).await,
