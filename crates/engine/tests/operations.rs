@@ -621,3 +621,43 @@ async fn a_change_is_not_made_to_another_message_after_a_uidvalidity_change() {
         "UID 1 of the new UIDVALIDITY is not the message the user flagged"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_move_and_uidplus_a_move_is_copy_then_delete_and_expunge() {
+    let t = setup("opfallback", 3).await;
+    let mut conn = petrel_engine::imap::Connection::connect(
+        &petrel_engine::net::Tls::platform().expect("tls"),
+        &t.account.imap,
+        &t.user.password,
+    )
+    .await
+    .expect("connect");
+    conn.forget_capability("MOVE");
+    conn.forget_capability("UIDPLUS");
+    assert!(!conn.has_capability("MOVE") && !conn.uidplus());
+    let (exists, _) = conn.select_for_changes("INBOX").await.expect("select");
+    assert_eq!(exists, 3);
+    conn.move_message(2, "Archive").await.expect("move");
+    conn.logout().await;
+    assert_eq!(t.on_server("INBOX"), 2, "the original is expunged");
+    assert_eq!(t.on_server("Archive"), 1);
+    let gone = t.servers.doveadm(&[
+        "fetch",
+        "-u",
+        &t.user.email,
+        "uid",
+        "mailbox",
+        "INBOX",
+        "all",
+    ]);
+    let uids: Vec<String> = gone
+        .expect("doveadm")
+        .lines()
+        .filter_map(|l| l.strip_prefix("uid: ").map(str::to_string))
+        .collect();
+    assert_eq!(
+        uids,
+        vec!["1", "3"],
+        "only the moved message left the INBOX"
+    );
+}

@@ -54,9 +54,16 @@ pub fn flag_lists(change: FlagChange) -> (Vec<&'static str>, Vec<&'static str>) 
 
 impl Connection {
     /// Selects a folder read-write; returns how many messages it has and its UIDVALIDITY.
-    pub(crate) async fn select_for_changes(&mut self, folder: &str) -> Result<(u32, Option<u32>)> {
+    pub async fn select_for_changes(&mut self, folder: &str) -> Result<(u32, Option<u32>)> {
         let data = self.select_plain(folder).await?;
         Ok((data.exists, data.uidvalidity))
+    }
+
+    /// Acts as if the server did not offer `capability` (tests use it to exercise fallbacks,
+    /// e.g. COPY + EXPUNGE without MOVE, against a server that has everything).
+    pub fn forget_capability(&mut self, capability: &str) {
+        self.capabilities
+            .retain(|c| !c.eq_ignore_ascii_case(capability));
     }
 
     /// True when the server reports where copied and moved messages land (RFC 4315).
@@ -66,7 +73,7 @@ impl Connection {
 
     /// Sets and clears flags of one message of the selected folder. A UID the server no longer
     /// has changes nothing (and is no error).
-    pub(crate) async fn store_flags(&mut self, uid: u32, change: FlagChange) -> Result<()> {
+    pub async fn store_flags(&mut self, uid: u32, change: FlagChange) -> Result<()> {
         let (add, remove) = flag_lists(change);
         if !add.is_empty() {
             self.run_checked(&format!(
@@ -86,7 +93,7 @@ impl Connection {
     }
 
     /// Copies one message of the selected folder to `target`; its UID there if the server said.
-    pub(crate) async fn copy_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
+    pub async fn copy_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
         let mut landed = None;
         self.run_collect(&format!("UID COPY {uid} {}", quoted(target)?), |r| {
             landed = landed.or(copied_uid(r))
@@ -97,7 +104,7 @@ impl Connection {
 
     /// Moves one message of the selected folder to `target`: MOVE when offered, else COPY, then
     /// \Deleted and EXPUNGE. Its UID there if the server said.
-    pub(crate) async fn move_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
+    pub async fn move_message(&mut self, uid: u32, target: &str) -> Result<Option<u32>> {
         if self.has_capability("MOVE") {
             let mut landed = None;
             self.run_collect(&format!("UID MOVE {uid} {}", quoted(target)?), |r| {
@@ -113,7 +120,7 @@ impl Connection {
 
     /// Deletes messages of the selected folder for good: \Deleted, then `UID EXPUNGE` of just
     /// those (UIDPLUS) or, without it, a plain EXPUNGE.
-    pub(crate) async fn expunge_messages(&mut self, uid_set: &str) -> Result<()> {
+    pub async fn expunge_messages(&mut self, uid_set: &str) -> Result<()> {
         self.run_checked(&format!("UID STORE {uid_set} +FLAGS.SILENT (\\Deleted)"))
             .await?;
         if self.uidplus() {

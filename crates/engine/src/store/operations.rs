@@ -580,9 +580,12 @@ impl Store {
                      answered = coalesce((SELECT o.answered FROM operations o
                          WHERE o.kind = 'flags' AND o.folder_id = m.folder_id AND o.uid = m.uid
                            AND o.answered IS NOT NULL ORDER BY o.id DESC LIMIT 1), m.answered)
-                 WHERE m.folder_id = ?1 AND m.uid IN
-                     (SELECT uid FROM operations WHERE kind = 'flags' AND folder_id = ?1
-                        AND uid IS NOT NULL)",
+                 WHERE m.folder_id = ?1 AND EXISTS
+                     (SELECT 1 FROM operations o WHERE o.kind = 'flags' AND o.folder_id = ?1
+                        AND o.uid = m.uid
+                        AND ((o.seen IS NOT NULL AND o.seen IS NOT m.seen)
+                          OR (o.flagged IS NOT NULL AND o.flagged IS NOT m.flagged)
+                          OR (o.answered IS NOT NULL AND o.answered IS NOT m.answered)))",
                 [folder_id],
             )
             .map_err(Error::storage(ctx))?;
