@@ -210,10 +210,17 @@ impl Connection {
                             f(r);
                             Step::Done
                         }
-                        _ => Step::Refused(format!(
-                            "{status:?} {}",
-                            outcome.information.as_deref().unwrap_or_default()
-                        )),
+                        _ => Step::Refused(match &outcome.code {
+                            // Codes imap-proto knows are parsed out of the text: put them back.
+                            Some(code) => format!(
+                                "{status:?} [{code:?}] {}",
+                                outcome.information.as_deref().unwrap_or_default()
+                            ),
+                            None => format!(
+                                "{status:?} {}",
+                                outcome.information.as_deref().unwrap_or_default()
+                            ),
+                        }),
                     },
                     Response::Data {
                         status: Status::Bye,

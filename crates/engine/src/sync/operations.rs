@@ -173,7 +173,7 @@ impl Engine {
                     store.operation_done(op.id)?;
                     settled += 1;
                 }
-                Err(Error::Protocol { server, detail }) => {
+                Err(Error::Protocol { server, detail }) if !passing_refusal(&detail) => {
                     store.operation_done(op.id)?;
                     settled += 1;
                     selected = None;
@@ -309,5 +309,38 @@ impl Engine {
             }
         }
         Ok(())
+    }
+}
+
+/// A refusal the server means as "not now" (RFC 5530 codes): the change is kept and retried.
+fn passing_refusal(detail: &str) -> bool {
+    let upper = detail.to_ascii_uppercase();
+    [
+        "[UNAVAILABLE]",
+        "[INUSE]",
+        "[LIMIT]",
+        "[SERVERBUG]",
+        "[OVERQUOTA]",
+    ]
+    .iter()
+    .any(|code| upper.contains(code))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn temporary_refusals_are_retried_and_the_rest_are_final() {
+        assert!(super::passing_refusal(
+            "UID MOVE was refused: No [INUSE] Mailbox is locked"
+        ));
+        assert!(super::passing_refusal(
+            "STORE was refused: No [unavailable] try later"
+        ));
+        assert!(!super::passing_refusal(
+            "UID MOVE was refused: No [TRYCREATE] Mailbox doesn't exist: Projects"
+        ));
+        assert!(!super::passing_refusal(
+            "UID STORE was refused: Bad Error in IMAP command"
+        ));
     }
 }
