@@ -45,6 +45,8 @@ export class AppState {
   status = $state("");
   progress = $state.raw<Record<number, SyncProgress>>({});
   preparingReply = $state(false);
+  /** "Delete for ever" in the Trash waits for the user's confirmation. */
+  confirmingDelete = $state(false);
 
   readonly list = new MessageListState();
   readonly reader = new ReaderState((summary) => this.#messageLoaded(summary));
@@ -200,6 +202,79 @@ export class AppState {
     }
   }
 
+  /** The folder the message in the reader is in. */
+  get currentMessageFolder(): Folder | null {
+    const view = this.reader.current;
+    if (!view) return null;
+    for (const folders of Object.values(this.foldersByAccount)) {
+      const f = folders.find((x) => x.id === view.summary.folder_id);
+      if (f) return f;
+    }
+    return null;
+  }
+
+  /** Archive is offered only when the open message's account has an archive folder. */
+  get canArchive(): boolean {
+    const folder = this.currentMessageFolder;
+    if (!folder || folder.role === "archive") return false;
+    return (this.foldersByAccount[folder.account_id] ?? []).some((f) => f.role === "archive");
+  }
+
+  /** The open message is in the Trash: deleting it is for good. */
+  get inTrash(): boolean {
+    return this.currentMessageFolder?.role === "trash";
+  }
+
+  /** Deletes the open message: to the Trash, or for good (after confirmation) from the Trash. */
+  async deleteCurrent(confirmed = false): Promise<void> {
+    const view = this.reader.current;
+    if (!view) return;
+    const forEver = this.inTrash;
+    if (forEver && !confirmed) {
+      this.confirmingDelete = true;
+      return;
+    }
+    this.confirmingDelete = false;
+    await this.#remove(
+      view.summary,
+      () => api.deleteMessages([view.summary.id]),
+      "The message could not be deleted.",
+      forEver ? "Message deleted for ever" : "Message moved to the Trash",
+    );
+  }
+
+  cancelDelete(): void {
+    this.confirmingDelete = false;
+  }
+
+  /** Moves the open message to its account's Archive folder. */
+  async archiveCurrent(): Promise<void> {
+    const view = this.reader.current;
+    if (!view || !this.canArchive) return;
+    await this.#remove(
+      view.summary,
+      () => api.archiveMessages([view.summary.id]),
+      "The message could not be archived.",
+      "Message archived",
+    );
+  }
+
+  /** Marks the open message as unread, or as read. */
+  async toggleRead(): Promise<void> {
+    const view = this.reader.current;
+    if (!view) return;
+    const seen = !view.summary.seen;
+    await this.#setFlags(view.summary, { seen }, seen ? "The message could not be marked as read." : "The message could not be marked as unread.");
+  }
+
+  /** Flags the open message, or removes its flag. */
+  async toggleFlag(): Promise<void> {
+    const view = this.reader.current;
+    if (!view) return;
+    const flagged = !view.summary.flagged;
+    await this.#setFlags(view.summary, { flagged }, flagged ? "The message could not be flagged." : "The flag could not be removed.");
+  }
+
   async send(): Promise<void> {
     if (await this.composer.send()) this.status = "Message sent";
   }
@@ -276,6 +351,48 @@ export class AppState {
     return !Object.entries(this.foldersByAccount).some(
       ([id, folders]) => Number(id) !== accountId && folders.some((f) => f.id === this.selectedFolderId),
     );
+  }
+
+  /** Shows the change at once (list row, reader), then asks the engine; undone if it refuses. */
+  async #setFlags(
+    summary: MessageSummary,
+    change: { seen?: boolean; flagged?: boolean },
+    failure: string,
+  ): Promise<void> {
+    this.#showSummary({ ...summary, ...change });
+    try {
+      await api.setFlags([summary.id], change);
+    } catch (err) {
+      this.#showSummary(summary);
+      this.addBanner(null, toUserError(err, failure));
+    }
+  }
+
+  #showSummary(summary: MessageSummary): void {
+    this.list.updateItem(summary);
+    this.reader.patchSummary(summary);
+  }
+
+  /**
+   * Removes a message from the shown folder (delete, archive): the next message (or the previous
+   * one if it was the last) is selected at once, like other mail clients do; if the engine
+   * refuses, the message is selected again and the reason shown.
+   */
+  async #remove(summary: MessageSummary, action: () => Promise<unknown>, failure: string, done: string): Promise<void> {
+    const index = summary.folder_id === this.list.folderId ? this.list.indexOf(summary.id) : -1;
+    if (index >= 0 && this.list.selectedId === summary.id) {
+      this.list.selectAfterRemoval(index);
+      if (this.list.selectedId === null) this.reader.clear();
+    } else if (this.reader.messageId === summary.id) {
+      this.reader.clear();
+    }
+    try {
+      await action();
+      this.status = done;
+    } catch (err) {
+      if (index >= 0 && this.list.folderId === summary.folder_id) this.list.select(index);
+      this.addBanner(null, toUserError(err, failure));
+    }
   }
 
   #messageLoaded(summary: MessageSummary): void {

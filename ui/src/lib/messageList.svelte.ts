@@ -3,6 +3,7 @@
  * fetched as the visible range asks for them, at most `MAX_CONCURRENT` at a time, so dragging the
  * scrollbar through a huge folder asks only for where it stops, and at most `MAX_PAGES` are kept.
  */
+import { indexAfterRemoval, nextAfterRemoval } from "./actions";
 import * as api from "./api";
 import type { MessageSummary } from "./bindings/MessageSummary";
 import type { UserError } from "./bindings/UserError";
@@ -75,6 +76,35 @@ export class MessageListState {
     const i = clamp(index, 0, this.total - 1);
     this.selectedIndex = i;
     this.selectedId = this.#cache.get(i)?.id ?? null;
+  }
+
+  /** The index of message `id`'s row if it is fetched, else -1. Reactive. */
+  indexOf(id: number): number {
+    void this.version;
+    return this.#cache.indexOf(id);
+  }
+
+  /**
+   * The message at `index` is leaving the list (deleted, archived): select its neighbour, the
+   * next row or the previous one if it was the last, as mail clients do. The reload that follows
+   * the engine's `FolderChanged` finds the neighbour again by its id.
+   */
+  selectAfterRemoval(index: number): void {
+    const target = nextAfterRemoval(index, this.total);
+    if (target < 0) {
+      this.selectedIndex = -1;
+      this.selectedId = null;
+      return;
+    }
+    const item = this.#cache.get(target);
+    if (item) {
+      this.selectedIndex = target;
+      this.selectedId = item.id;
+    } else {
+      // Not fetched: select by position; the reload fills in its message.
+      this.selectedIndex = indexAfterRemoval(target, index);
+      this.selectedId = null;
+    }
   }
 
   /** Replaces a row with fresher data (e.g. the reader loaded it and it is now read). */

@@ -139,3 +139,54 @@ describe("MessageListState", () => {
     expect(list.itemAt(4)?.seen).toBe(true);
   });
 });
+
+describe("MessageListState.selectAfterRemoval", () => {
+  beforeEach(() => listMessages.mockReset());
+
+  it("selects the next message, which keeps its selection once the list reloads without the removed one", async () => {
+    listMessages.mockImplementation(folder(5));
+    const list = new MessageListState();
+    list.open(1);
+    await settle();
+    list.select(2);
+    list.selectAfterRemoval(2);
+    expect(list.selectedId).toBe(3);
+    // The folder now lacks message 2.
+    listMessages.mockImplementation(async (_f, offset) => ({ total: 4, offset, items: [0, 1, 3, 4].map((i) => summary(i)) }));
+    vi.useFakeTimers();
+    list.reload();
+    vi.advanceTimersByTime(1000);
+    vi.useRealTimers();
+    await settle();
+    expect(list.selectedId).toBe(3);
+    expect(list.selectedIndex).toBe(2);
+  });
+
+  it("selects the previous message when the last one is removed, and nothing when none is left", async () => {
+    listMessages.mockImplementation(folder(2));
+    const list = new MessageListState();
+    list.open(1);
+    await settle();
+    list.selectAfterRemoval(1);
+    expect(list.selectedId).toBe(0);
+    expect(list.selectedIndex).toBe(0);
+
+    listMessages.mockImplementation(folder(1));
+    const single = new MessageListState();
+    single.open(1);
+    await settle();
+    single.select(0);
+    single.selectAfterRemoval(0);
+    expect(single.selectedId).toBeNull();
+    expect(single.selectedIndex).toBe(-1);
+  });
+
+  it("finds a fetched message's row", async () => {
+    listMessages.mockImplementation(folder(5));
+    const list = new MessageListState();
+    list.open(1);
+    await settle();
+    expect(list.indexOf(3)).toBe(3);
+    expect(list.indexOf(99)).toBe(-1);
+  });
+});

@@ -52,6 +52,11 @@ export class ReaderState {
     this.show(id);
   }
 
+  /** Shows fresher flags (or other row data) of the loaded message, e.g. after "mark as unread". */
+  patchSummary(summary: MessageSummary): void {
+    if (this.view && this.view.summary.id === summary.id) this.view = { ...this.view, summary };
+  }
+
   clear(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;

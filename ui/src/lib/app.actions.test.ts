@@ -1,0 +1,154 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Account } from "./bindings/Account";
+import type { Folder } from "./bindings/Folder";
+import type { MessagePage } from "./bindings/MessagePage";
+import type { MessageSummary } from "./bindings/MessageSummary";
+import type { MessageView } from "./bindings/MessageView";
+
+const api = {
+  listAccounts: vi.fn<() => Promise<Account[]>>(),
+  listFolders: vi.fn<(accountId: number) => Promise<Folder[]>>(),
+  listMessages: vi.fn<(f: number, offset: number, limit: number) => Promise<MessagePage>>(),
+  getMessage: vi.fn<(id: number) => Promise<MessageView>>(),
+  setFlags: vi.fn(async (_ids: number[], _flags: object) => null),
+  deleteMessages: vi.fn(async (_ids: number[]) => null),
+  archiveMessages: vi.fn(async (_ids: number[]) => null),
+  onEngineEvent: vi.fn(async () => () => {}),
+};
+vi.mock("./api", () => api);
+
+const { AppState } = await import("./app.svelte");
+
+const account: Account = {
+  id: 7,
+  display_name: "Ada",
+  email: "ada@example.org",
+  imap: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
+  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org", trusted_cert: null },
+};
+
+const INBOX = 10;
+const TRASH = 12;
+const inbox: Folder = { id: INBOX, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 0, total: 3 };
+const trash: Folder = { id: TRASH, account_id: 7, path: "Trash", name: "Trash", role: "trash", unread: 0, total: 3 };
+const archive: Folder = { id: 13, account_id: 7, path: "Archive", name: "Archive", role: "archive", unread: 0, total: 0 };
+
+function summary(id: number, folderId = INBOX): MessageSummary {
+  return {
+    id,
+    folder_id: folderId,
+    subject: `Message ${id}`,
+    from: null,
+    date: 1_700_000_000 - id,
+    snippet: "",
+    seen: true,
+    flagged: false,
+    answered: false,
+    has_attachments: false,
+  };
+}
+
+const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+/** The app on a folder of three messages (ids 1, 2, 3), with message `open` selected and shown. */
+async function appWith(folders: Folder[], folderId: number, open: number) {
+  api.listFolders.mockResolvedValue(folders);
+  api.listMessages.mockImplementation(async (f, offset) => ({
+    total: 3,
+    offset,
+    items: [1, 2, 3].map((id) => summary(id, f)),
+  }));
+  api.getMessage.mockImplementation(async (id) => ({
+    summary: summary(id, folderId),
+    to: [],
+    cc: [],
+    reply_to: [],
+    message_id: null,
+    text: "",
+    attachments: [],
+  }));
+  const app = new AppState();
+  await app.start();
+  app.selectFolder(folderId);
+  await wait();
+  app.list.select(open - 1);
+  app.reader.show(open);
+  await wait(100);
+  expect(app.reader.current?.summary.id).toBe(open);
+  return app;
+}
+
+describe("actions on the open message", () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    api.listAccounts.mockResolvedValue([account]);
+  });
+
+  it("flags at once in the list and the reader, then asks the engine", async () => {
+    const app = await appWith([inbox, trash, archive], INBOX, 2);
+    const done = app.toggleFlag();
+    expect(app.reader.current?.summary.flagged).toBe(true);
+    expect(app.list.itemAt(1)?.flagged).toBe(true);
+    await done;
+    expect(api.setFlags).toHaveBeenCalledWith([2], { flagged: true });
+    await app.toggleRead();
+    expect(api.setFlags).toHaveBeenLastCalledWith([2], { seen: false });
+    expect(app.list.itemAt(1)?.seen).toBe(false);
+  });
+
+  it("undoes the change and says why when the engine refuses", async () => {
+    const app = await appWith([inbox, trash], INBOX, 2);
+    api.setFlags.mockRejectedValueOnce({ kind: "not_found", summary: "The message is gone.", detail: "", certificate: null, help_url: null });
+    await app.toggleFlag();
+    expect(app.reader.current?.summary.flagged).toBe(false);
+    expect(app.list.itemAt(1)?.flagged).toBe(false);
+    expect(app.banners[0]?.error.summary).toBe("The message is gone.");
+  });
+
+  it("deletes to the Trash and selects the next message", async () => {
+    const app = await appWith([inbox, trash, archive], INBOX, 2);
+    expect(app.inTrash).toBe(false);
+    await app.deleteCurrent();
+    expect(api.deleteMessages).toHaveBeenCalledWith([2]);
+    expect(app.list.selectedId).toBe(3);
+    expect(app.status).toBe("Message moved to the Trash");
+  });
+
+  it("archives the last message and selects the previous one", async () => {
+    const app = await appWith([inbox, trash, archive], INBOX, 3);
+    expect(app.canArchive).toBe(true);
+    await app.archiveCurrent();
+    expect(api.archiveMessages).toHaveBeenCalledWith([3]);
+    expect(app.list.selectedId).toBe(2);
+  });
+
+  it("offers no archiving without an archive folder", async () => {
+    const app = await appWith([inbox, trash], INBOX, 1);
+    expect(app.canArchive).toBe(false);
+    await app.archiveCurrent();
+    expect(api.archiveMessages).not.toHaveBeenCalled();
+  });
+
+  it("asks before deleting for ever in the Trash", async () => {
+    const app = await appWith([inbox, trash], TRASH, 1);
+    expect(app.inTrash).toBe(true);
+    await app.deleteCurrent();
+    expect(app.confirmingDelete).toBe(true);
+    expect(api.deleteMessages).not.toHaveBeenCalled();
+    app.cancelDelete();
+    expect(app.confirmingDelete).toBe(false);
+    await app.deleteCurrent();
+    await app.deleteCurrent(true);
+    expect(app.confirmingDelete).toBe(false);
+    expect(api.deleteMessages).toHaveBeenCalledWith([1]);
+    expect(app.status).toBe("Message deleted for ever");
+  });
+
+  it("selects the message again when deleting fails", async () => {
+    const app = await appWith([inbox, trash], INBOX, 2);
+    api.deleteMessages.mockRejectedValueOnce({ kind: "not_found", summary: "The Trash is full.", detail: "", certificate: null, help_url: null });
+    await app.deleteCurrent();
+    expect(app.list.selectedId).toBe(2);
+    expect(app.banners[0]?.error.summary).toBe("The Trash is full.");
+  });
+});
