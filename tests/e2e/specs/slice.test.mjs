@@ -1,11 +1,14 @@
 // The first vertical slice, end to end, in the real app window against the real test servers:
 // set up an account through the manual form, see the INBOX and a freshly delivered message, read it,
-// reply, and check over IMAP (TLS verified against the test CA) that the reply arrived.
+// reply, and check over IMAP (TLS verified against the test CA) that the reply arrived; then flag
+// the message and delete it from the reader's toolbar and check on the server that the flag is set
+// and the message moved from INBOX to Trash.
 //
 // Run through tests/e2e/run.sh (or `make e2e`), which starts Xvfb, a private D-Bus session with a
 // keyring, tauri-driver, and the mail servers when they are not running.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import {
   addUser, assertUiEmbedded, deliver, fatal, imapFetch, imapSearchSubject, log, parseMessage, poll,
@@ -13,6 +16,31 @@ import {
 } from '../helpers.mjs';
 
 const STEP_TIMEOUT = 150_000;
+
+/** An IMAP command in `mailbox` through curl (TLS verified against the test CA); its output. */
+function imapCommand(srv, user, mailbox, command) {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['--silent', '--show-error', '--max-time', '30',
+      `imaps://${srv.host}:${srv.imapsPort}/${encodeURIComponent(mailbox)}`, '--cacert', srv.caFile,
+      '--user', `${user.email}:${user.password}`, '--request', command],
+    (err, stdout, stderr) => (err ? reject(new Error(`curl ${command} failed: ${stderr || err.message}`)) : resolve(stdout)));
+  });
+}
+
+/** UIDs of the messages in `mailbox` not marked \Deleted whose Subject contains `subject`. */
+async function liveUids(srv, user, mailbox, subject) {
+  const out = await imapCommand(srv, user, mailbox, `UID SEARCH UNDELETED SUBJECT "${subject.replace(/["\\]/g, '')}"`);
+  const m = out.match(/^\* SEARCH([\d ]*)/m);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+/** The flags of message `uid` in `mailbox`, e.g. ['\\Seen', '\\Flagged']. */
+async function imapFlags(srv, user, mailbox, uid) {
+  const out = await imapCommand(srv, user, mailbox, `UID FETCH ${uid} FLAGS`);
+  const m = out.match(/FLAGS \(([^)]*)\)/);
+  if (!m) throw new Error(`no FLAGS for UID ${uid} in ${mailbox}: ${out.trim()}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
 
 describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
@@ -210,5 +238,42 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
     assert.ok((headers['in-reply-to'] || '').includes(original.messageId),
       `In-Reply-To is "${headers['in-reply-to']}", expected <${original.messageId}>`);
     assert.ok(decoded.includes(replyText), `the reply's body lacks the typed text "${replyText}"`);
+  });
+
+  step('flags the open message (checked over IMAP)', async () => {
+    await poll(async () => (await browser.$(tid('reader-subject')).getText()).trim() === original.subject,
+      { timeout: 10_000, message: `the reader no longer shows "${original.subject}"` });
+    await browser.$(tid('toggle-flag-button')).click();
+    // At once in the window: the button is pressed and the list row shows the flag.
+    await poll(async () => (await browser.$(tid('toggle-flag-button')).getAttribute('aria-pressed')) === 'true',
+      { timeout: 5_000, message: 'the flag button is not pressed after flagging' });
+    await waitFor(`${rowXPath}//*[contains(@class, "flagged")]`,
+      { timeout: 5_000, what: 'the flag mark in the message row' });
+    await screenshot(browser, 'reader-toolbar');
+
+    const flags = await poll(async () => {
+      const uids = await liveUids(srv, me, 'INBOX', original.subject);
+      if (uids.length !== 1) return null;
+      const f = await imapFlags(srv, me, 'INBOX', uids[0]);
+      return f.includes('\\Flagged') ? f : null;
+    }, { timeout: 30_000, interval: 1000, message: `"${original.subject}" is not \\Flagged in the server's INBOX` });
+    log(`server flags: ${flags.join(' ')}`);
+  });
+
+  step('deletes the open message: it moves to Trash on the server', async () => {
+    await browser.$(tid('delete-button')).click();
+    // Gone from the list (it was the only message: nothing is selected afterwards).
+    await poll(async () => !(await browser.$(rowXPath).isExisting()),
+      { timeout: 15_000, message: `the row "${original.subject}" is still listed after "delete"` });
+    const errors = await visibleErrors(browser);
+    assert.equal(errors, '', `the app shows an error after "delete": ${errors}`);
+
+    const trashUids = await poll(async () => {
+      const inInbox = await liveUids(srv, me, 'INBOX', original.subject);
+      const inTrash = await liveUids(srv, me, 'Trash', original.subject);
+      return inInbox.length === 0 && inTrash.length === 1 ? inTrash : null;
+    }, { timeout: 30_000, interval: 1000, message: `"${original.subject}" did not move from INBOX to Trash on the server` });
+    const flags = await imapFlags(srv, me, 'Trash', trashUids[0]);
+    assert.ok(flags.includes('\\Flagged'), `the message in Trash has flags ${flags.join(' ')}, expected \\Flagged`);
   });
 });
