@@ -276,4 +276,24 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
     const flags = await imapFlags(srv, me, 'Trash', trashUids[0]);
     assert.ok(flags.includes('\\Flagged'), `the message in Trash has flags ${flags.join(' ')}, expected \\Flagged`);
   });
+
+  step('in the Trash, "Delete for ever" asks first, then removes it from the server', async () => {
+    await browser.$(`${tid('folder-item')}[data-role="trash"]`).click();
+    await waitFor(rowXPath, { timeout: 30_000, what: `the row "${original.subject}" in the Trash` });
+    await browser.$(rowXPath).click();
+    await poll(async () => (await browser.$(tid('reader-subject')).getText()).trim() === original.subject,
+      { timeout: 30_000, message: `the reader does not show "${original.subject}" from the Trash` });
+    const label = (await browser.$(tid('delete-button')).getText()).trim();
+    assert.equal(label, 'Delete for ever', `the delete button in the Trash says "${label}"`);
+    await browser.$(tid('delete-button')).click();
+    await waitFor(tid('confirm-delete'), { timeout: 5_000, what: 'the "delete for ever" confirmation' });
+    await screenshot(browser, 'confirm-delete');
+    // Nothing happens before the confirmation.
+    assert.equal((await liveUids(srv, me, 'Trash', original.subject)).length, 1);
+    await browser.$(tid('confirm-delete-button')).click();
+    await poll(async () => !(await browser.$(rowXPath).isExisting()),
+      { timeout: 15_000, message: `the row "${original.subject}" is still in the Trash after "Delete for ever"` });
+    await poll(async () => (await liveUids(srv, me, 'Trash', original.subject)).length === 0,
+      { timeout: 30_000, interval: 1000, message: `"${original.subject}" is still in the server's Trash` });
+  });
 });
