@@ -99,6 +99,52 @@ fn swaks(args: &[&str]) -> Run {
     run("swaks", &all, None)
 }
 
+/// How a swaks session secures itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Secure {
+    None,
+    Starttls,
+    OnConnect,
+}
+
+/// One SMTP session with swaks: TLS verified against the test CA, optional AUTH
+/// (mechanism, user, password) and optional message data.
+fn submit(
+    port: u16,
+    secure: Secure,
+    auth: Option<(&str, &str, &str)>,
+    from: &str,
+    to: &str,
+    data: Option<&str>,
+) -> Run {
+    let port = port.to_string();
+    let ca = ca();
+    let mut args: Vec<&str> = vec!["--port", &port];
+    match secure {
+        Secure::None => {}
+        Secure::Starttls => args.push("--tls"),
+        Secure::OnConnect => args.push("--tls-on-connect"),
+    }
+    if secure != Secure::None {
+        args.extend(["--tls-verify", "--tls-ca-path", &ca]);
+    }
+    if let Some((mechanism, user, password)) = auth {
+        args.extend([
+            "--auth",
+            mechanism,
+            "--auth-user",
+            user,
+            "--auth-password",
+            password,
+        ]);
+    }
+    args.extend(["--from", from, "--to", to]);
+    if let Some(data) = data {
+        args.extend(["--data", data]);
+    }
+    swaks(&args)
+}
+
 fn message_for(to: &TestUser, subject: &str) -> String {
     let m = corpus::simple(
         subject,
@@ -340,28 +386,15 @@ fn submission_starttls_with_auth_delivers() {
     let s = servers();
     let from = user("subfrom");
     let to = user("subto");
-    let port = s.submission_port.to_string();
     let data = message_for(&to, "via submission");
-    let r = swaks(&[
-        "--port",
-        &port,
-        "--tls",
-        "--tls-verify",
-        "--tls-ca-path",
-        &ca(),
-        "--auth",
-        "PLAIN",
-        "--auth-user",
+    let r = submit(
+        s.submission_port,
+        Secure::Starttls,
+        Some(("PLAIN", &from.email, &from.password)),
         &from.email,
-        "--auth-password",
-        &from.password,
-        "--from",
-        &from.email,
-        "--to",
         &to.email,
-        "--data",
-        &data,
-    ]);
+        Some(&data),
+    );
     assert!(r.ok, "{}", r.all());
     assert_eq!(s.wait_for_messages(&to.email, "INBOX", 1, WAIT).unwrap(), 1);
     let r = run(
@@ -389,28 +422,15 @@ fn submissions_implicit_tls_with_auth_delivers() {
     let s = servers();
     let from = user("subsfrom");
     let to = user("substo");
-    let port = s.submissions_port.to_string();
     let data = message_for(&to, "via submissions");
-    let r = swaks(&[
-        "--port",
-        &port,
-        "--tls-on-connect",
-        "--tls-verify",
-        "--tls-ca-path",
-        &ca(),
-        "--auth",
-        "LOGIN",
-        "--auth-user",
+    let r = submit(
+        s.submissions_port,
+        Secure::OnConnect,
+        Some(("LOGIN", &from.email, &from.password)),
         &from.email,
-        "--auth-password",
-        &from.password,
-        "--from",
-        &from.email,
-        "--to",
         &to.email,
-        "--data",
-        &data,
-    ]);
+        Some(&data),
+    );
     assert!(r.ok, "{}", r.all());
     assert_eq!(s.wait_for_messages(&to.email, "INBOX", 1, WAIT).unwrap(), 1);
 }
@@ -421,63 +441,34 @@ fn submission_refuses_without_auth_or_with_a_wrong_password() {
     let from = user("noauth");
     let to = user("noauthto");
     for port in [s.submission_port, s.submissions_port] {
-        let port_s = port.to_string();
-        let tls = if port == s.submission_port {
-            "--tls"
+        let secure = if port == s.submission_port {
+            Secure::Starttls
         } else {
-            "--tls-on-connect"
+            Secure::OnConnect
         };
-        let r = swaks(&[
-            "--port",
-            &port_s,
-            tls,
-            "--tls-verify",
-            "--tls-ca-path",
-            &ca(),
-            "--from",
-            &from.email,
-            "--to",
-            &to.email,
-        ]);
+        let r = submit(port, secure, None, &from.email, &to.email, None);
         assert!(!r.ok, "port {port} accepted mail without AUTH: {}", r.all());
         assert!(r.all().contains("554"), "{}", r.all());
-        let r = swaks(&[
-            "--port",
-            &port_s,
-            tls,
-            "--tls-verify",
-            "--tls-ca-path",
-            &ca(),
-            "--auth",
-            "PLAIN",
-            "--auth-user",
+        let r = submit(
+            port,
+            secure,
+            Some(("PLAIN", &from.email, "wrong")),
             &from.email,
-            "--auth-password",
-            "wrong",
-            "--from",
-            &from.email,
-            "--to",
             &to.email,
-        ]);
+            None,
+        );
         assert!(!r.ok, "port {port} accepted a wrong password: {}", r.all());
         assert!(r.all().contains("535"), "{}", r.all());
     }
     // AUTH is not even offered before STARTTLS.
-    let port_s = s.submission_port.to_string();
-    let r = swaks(&[
-        "--port",
-        &port_s,
-        "--auth",
-        "PLAIN",
-        "--auth-user",
+    let r = submit(
+        s.submission_port,
+        Secure::None,
+        Some(("PLAIN", &from.email, &from.password)),
         &from.email,
-        "--auth-password",
-        &from.password,
-        "--from",
-        &from.email,
-        "--to",
         &to.email,
-    ]);
+        None,
+    );
     assert!(!r.ok, "{}", r.all());
     assert_eq!(s.message_count(&to.email, "INBOX").unwrap(), 0);
 }
@@ -487,37 +478,25 @@ fn relaying_elsewhere_is_refused() {
     let s = servers();
     let from = user("relay");
     // Inbound port, no AUTH.
-    let port = s.smtp_port.to_string();
-    let r = swaks(&[
-        "--port",
-        &port,
-        "--from",
+    let r = submit(
+        s.smtp_port,
+        Secure::None,
+        None,
         "someone@example.com",
-        "--to",
         "victim@example.org",
-    ]);
+        None,
+    );
     assert!(!r.ok, "{}", r.all());
     assert!(r.all().contains("Relay access denied"), "{}", r.all());
     // Even with AUTH: nothing leaves this machine.
-    let port = s.submission_port.to_string();
-    let r = swaks(&[
-        "--port",
-        &port,
-        "--tls",
-        "--tls-verify",
-        "--tls-ca-path",
-        &ca(),
-        "--auth",
-        "PLAIN",
-        "--auth-user",
+    let r = submit(
+        s.submission_port,
+        Secure::Starttls,
+        Some(("PLAIN", &from.email, &from.password)),
         &from.email,
-        "--auth-password",
-        &from.password,
-        "--from",
-        &from.email,
-        "--to",
         "victim@example.org",
-    ]);
+        None,
+    );
     assert!(!r.ok, "{}", r.all());
     let all = r.all();
     assert!(
