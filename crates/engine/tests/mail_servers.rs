@@ -45,6 +45,30 @@ fn account(s: &Servers, user: &TestUser, imap: Security, smtp: Security) -> NewA
     }
 }
 
+/// A fresh user with `n` corpus messages in the INBOX, added as an account (tested logins).
+async fn account_with_mail(
+    t: &Setup,
+    prefix: &str,
+    n: usize,
+    seed: u64,
+    security: Security,
+) -> (TestUser, petrel_engine::model::Account) {
+    let user = t.servers.new_user(prefix).unwrap();
+    t.servers
+        .fill_mailbox(
+            &user.email,
+            "INBOX",
+            &corpus::generate(n, seed, &t.servers.domain),
+        )
+        .unwrap();
+    let account = t
+        .engine
+        .add_account(account(t.servers, &user, security, security))
+        .await
+        .unwrap();
+    (user, account)
+}
+
 async fn wait_for<T>(mut f: impl AsyncFnMut() -> Option<T>, what: &str) -> T {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -170,24 +194,7 @@ async fn add_account_sync_read_reply_over_implicit_tls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_on_both_sides() {
     let t = setup();
-    let user = t.servers.new_user("starttls").unwrap();
-    t.servers
-        .fill_mailbox(
-            &user.email,
-            "INBOX",
-            &corpus::generate(5, 1, &t.servers.domain),
-        )
-        .unwrap();
-    let account = t
-        .engine
-        .add_account(account(
-            t.servers,
-            &user,
-            Security::Starttls,
-            Security::Starttls,
-        ))
-        .await
-        .unwrap();
+    let (user, account) = account_with_mail(&t, "starttls", 5, 1, Security::Starttls).await;
     let report = t.engine.sync_account(account.id).await.unwrap();
     assert_eq!(report.new_messages, 5);
     t.engine
@@ -295,19 +302,7 @@ async fn the_password_is_never_in_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_side_changes_reach_the_store() {
     let t = setup();
-    let user = t.servers.new_user("changes").unwrap();
-    t.servers
-        .fill_mailbox(
-            &user.email,
-            "INBOX",
-            &corpus::generate(10, 3, &t.servers.domain),
-        )
-        .unwrap();
-    let account = t
-        .engine
-        .add_account(account(t.servers, &user, Security::Tls, Security::Tls))
-        .await
-        .unwrap();
+    let (user, account) = account_with_mail(&t, "changes", 10, 3, Security::Tls).await;
     t.engine.sync_account(account.id).await.unwrap();
     let inbox = t
         .engine
