@@ -48,6 +48,12 @@ pub enum Error {
         /// What the provider says about signing in from mail programs (app passwords, OAuth).
         advice: Option<Box<Advice>>,
     },
+    /// POP3 `[IN-USE]`: another session holds the mailbox.
+    #[error("{server} says the mailbox is in use: {detail}")]
+    MailboxInUse { server: String, detail: String },
+    /// A refusal the server says is temporary (POP3 `[SYS/TEMP]`, `[LOGIN-DELAY]`).
+    #[error("{server} asked to try again later: {detail}")]
+    TryLater { server: String, detail: String },
     #[error("{server} answered unexpectedly: {detail}")]
     Protocol { server: String, detail: String },
     #[error("the keychain: {0}")]
@@ -93,6 +99,8 @@ impl Error {
             Error::NoStarttls { .. } => ErrorKind::NoEncryption,
             Error::AuthFailed { .. } => ErrorKind::AuthFailed,
             Error::Protocol { .. } => ErrorKind::Protocol,
+            // No kind of their own yet (that is a `model.rs` change); the summary says what to do.
+            Error::MailboxInUse { .. } | Error::TryLater { .. } => ErrorKind::Protocol,
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::Storage { .. } | Error::Io { .. } => ErrorKind::Storage,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
@@ -141,6 +149,12 @@ impl Error {
             Error::Protocol { server, .. } => {
                 format!("{server} answered in a way Petrel did not expect.")
             }
+            Error::MailboxInUse { server, .. } => format!(
+                "Another program is downloading mail from this mailbox right now ({server} allows one at a time). Try again in a minute."
+            ),
+            Error::TryLater { server, .. } => format!(
+                "{server} cannot give out mail right now. Petrel will try again later."
+            ),
             Error::Keychain(detail) => format!("Petrel could not use the system keychain: {detail}"),
             Error::Storage { .. } | Error::Io { .. } => {
                 "Petrel could not read or write its mail database. Check that the disk is not full."
