@@ -1,7 +1,7 @@
 //! Petrel's mail engine: everything a mail client does except drawing windows.
 //!
 //! Data flows one way: server → engine → SQLite → events → UI. The engine owns the store
-//! ([`store`]), talks to servers ([`imap`], [`smtp`]) over verified TLS ([`net`]), keeps passwords in
+//! ([`store`]), talks to servers ([`imap`], [`pop3`], [`smtp`]) over verified TLS ([`net`]), keeps passwords in
 //! the OS keychain ([`secrets`]) and parses and composes mail ([`mime`]). [`Engine`] is the one
 //! facade the desktop shell and the `petrel` command line use; [`sync`] keeps accounts up to date
 //! in the background (IDLE push on the INBOX, polling for the rest) and replays the user's changes
@@ -15,6 +15,7 @@ pub mod mime;
 pub mod model;
 pub mod net;
 pub mod paths;
+pub mod pop3;
 pub mod secrets;
 pub mod smtp;
 pub mod store;
