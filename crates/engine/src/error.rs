@@ -99,8 +99,7 @@ impl Error {
             Error::NoStarttls { .. } => ErrorKind::NoEncryption,
             Error::AuthFailed { .. } => ErrorKind::AuthFailed,
             Error::Protocol { .. } => ErrorKind::Protocol,
-            // No kind of their own yet (that is a `model.rs` change); the summary says what to do.
-            Error::MailboxInUse { .. } | Error::TryLater { .. } => ErrorKind::Protocol,
+            Error::MailboxInUse { .. } | Error::TryLater { .. } => ErrorKind::TryLater,
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::Storage { .. } | Error::Io { .. } => ErrorKind::Storage,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,

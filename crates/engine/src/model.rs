@@ -290,6 +290,9 @@ pub enum ErrorKind {
     InvalidInput,
     NotFound,
     SendRejected,
+    /// The server is busy or has a passing problem (POP3 `[IN-USE]`, `[SYS/TEMP]`,
+    /// `[LOGIN-DELAY]`): the same thing will likely work later, nothing needs changing.
+    TryLater,
     Internal,
 }
 

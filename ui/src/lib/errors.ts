@@ -15,6 +15,7 @@ const KINDS: ReadonlySet<string> = new Set<ErrorKind>([
   "invalid_input",
   "not_found",
   "send_rejected",
+  "try_later",
   "internal",
 ]);
 
