@@ -196,25 +196,40 @@ async fn wrong_password_is_auth_failed_in_plain_words() {
     }
 }
 
-/// A one-connection POP3 server that answers each line it reads with the next scripted reply.
-async fn scripted(greeting: &'static str, replies: Vec<&'static str>) -> u16 {
+/// What a scripted server read from the client, line by line.
+type Heard = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A one-connection POP3 server that answers each line it reads with the next scripted reply,
+/// and keeps the lines it read.
+async fn scripted(greeting: &'static str, replies: Vec<&'static str>) -> (u16, Heard) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let heard = Heard::default();
+    let log = heard.clone();
     tokio::spawn(async move {
         let (sock, _) = listener.accept().await.unwrap();
         let (read, mut write) = sock.into_split();
         let mut lines = BufReader::new(read).lines();
         write.write_all(greeting.as_bytes()).await.unwrap();
         for reply in replies {
-            if lines.next_line().await.ok().flatten().is_none() {
-                return;
+            match lines.next_line().await {
+                Ok(Some(line)) => log.lock().unwrap().push(line),
+                _ => return,
             }
             if write.write_all(reply.as_bytes()).await.is_err() {
                 return;
             }
         }
+        // Keep listening, so that anything sent afterwards is heard too.
+        while let Ok(Some(line)) = lines.next_line().await {
+            log.lock().unwrap().push(line);
+        }
     });
-    port
+    (port, heard)
+}
+
+fn heard(h: &Heard) -> Vec<String> {
+    h.lock().unwrap().clone()
 }
 
 fn local(port: u16, security: Security) -> ServerSettings {
@@ -226,7 +241,7 @@ const CAPA: &str = "+OK\r\nUSER\r\nUIDL\r\n.\r\n";
 #[tokio::test]
 async fn in_use_says_another_program_is_downloading() {
     let tls = Tls::platform().unwrap();
-    let port = scripted(
+    let (port, _) = scripted(
         "+OK ready\r\n",
         vec![
             CAPA,
@@ -239,6 +254,7 @@ async fn in_use_says_another_program_is_downloading() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::MailboxInUse { .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::TryLater);
     let summary = err.to_user().summary;
     assert!(summary.contains("Another program is downloading mail from this mailbox right now"));
     assert!(summary.contains("Try again in a minute"));
@@ -251,14 +267,15 @@ async fn sys_temp_and_login_delay_are_temporary() {
         "-ERR [SYS/TEMP] Disk is full, try later\r\n",
         "-ERR [LOGIN-DELAY] Wait 15 minutes between logins\r\n",
     ] {
-        let port = scripted("+OK ready\r\n", vec![CAPA, "+OK\r\n", refusal]).await;
+        let (port, _) = scripted("+OK ready\r\n", vec![CAPA, "+OK\r\n", refusal]).await;
         let err = Client::connect(&tls, &local(port, Security::Plain), "pw")
             .await
             .unwrap_err();
         assert!(matches!(err, Error::TryLater { .. }), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::TryLater);
     }
     // Without a code, a refused password is a wrong password.
-    let port = scripted("+OK ready\r\n", vec![CAPA, "+OK\r\n", "-ERR no\r\n"]).await;
+    let (port, _) = scripted("+OK ready\r\n", vec![CAPA, "+OK\r\n", "-ERR no\r\n"]).await;
     let err = Client::connect(&tls, &local(port, Security::Plain), "pw")
         .await
         .unwrap_err();
@@ -266,13 +283,83 @@ async fn sys_temp_and_login_delay_are_temporary() {
 }
 
 #[tokio::test]
-async fn stls_refused_is_no_starttls() {
+async fn stls_refused_is_no_starttls_and_nothing_more_is_sent() {
     let tls = Tls::platform().unwrap();
-    let port = scripted("+OK ready\r\n", vec!["-ERR unknown command\r\n", "+OK\r\n"]).await;
+    let (port, h) = scripted(
+        "+OK ready <1.2@host>\r\n",
+        vec!["-ERR unknown command\r\n", "+OK\r\n", "+OK\r\n"],
+    )
+    .await;
     let err = Client::connect(&tls, &local(port, Security::Starttls), "pw")
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NoStarttls { .. }), "{err:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(heard(&h), vec!["STLS"]);
+}
+
+#[tokio::test]
+async fn user_pass_without_sasl_and_apop_when_asked() {
+    let tls = Tls::platform().unwrap();
+    // CAPA without SASL PLAIN: USER/PASS (over a connection the user chose to leave plain).
+    let (port, h) = scripted(
+        "+OK ready\r\n",
+        vec![CAPA, "+OK\r\n", "+OK\r\n", "+OK 0 0\r\n"],
+    )
+    .await;
+    let mut pop = Client::connect(&tls, &local(port, Security::Plain), "pw")
+        .await
+        .unwrap();
+    assert_eq!(pop.login_method(), LoginMethod::UserPass);
+    assert_eq!(pop.stat().await.unwrap().count, 0);
+    assert_eq!(heard(&h), vec!["CAPA", "USER someone", "PASS pw", "STAT"]);
+
+    // A server without CAPA at all (RFC 1939 only) still gets USER/PASS.
+    let (port, h) = scripted("+OK ready\r\n", vec!["-ERR what\r\n", "+OK\r\n", "+OK\r\n"]).await;
+    let pop = Client::connect(&tls, &local(port, Security::Plain), "pw")
+        .await
+        .unwrap();
+    assert_eq!(pop.login_method(), LoginMethod::UserPass);
+    assert_eq!(heard(&h), vec!["CAPA", "USER someone", "PASS pw"]);
+
+    // APOP, when the account asks for it and the greeting offers it: RFC 1939's example.
+    let (port, h) = scripted(
+        "+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n",
+        vec![CAPA, "+OK maildrop has 1 message (369 octets)\r\n"],
+    )
+    .await;
+    let options = Options {
+        apop: true,
+        ..Options::default()
+    };
+    let settings = server("127.0.0.1", Some(port), Security::Plain, "mrose", true);
+    let pop = Client::connect_with(&tls, &settings, "tanstaaf", options)
+        .await
+        .unwrap();
+    assert_eq!(pop.login_method(), LoginMethod::Apop);
+    assert_eq!(
+        heard(&h),
+        vec!["CAPA", "APOP mrose c4c9334bac560ecc979e58001b3e22fb"]
+    );
+}
+
+#[tokio::test]
+async fn sasl_plain_with_a_continuation() {
+    let tls = Tls::platform().unwrap();
+    let (port, h) = scripted(
+        "+OK ready\r\n",
+        vec!["+OK\r\nSASL PLAIN\r\n.\r\n", "+ \r\n", "+OK logged in\r\n"],
+    )
+    .await;
+    let pop = Client::connect(&tls, &local(port, Security::Plain), "pw")
+        .await
+        .unwrap();
+    assert_eq!(pop.login_method(), LoginMethod::SaslPlain);
+    // "\0someone\0pw"
+    assert_eq!(
+        heard(&h),
+        vec!["CAPA", "AUTH PLAIN AHNvbWVvbmUAcHc=", "AHNvbWVvbmUAcHc="]
+    );
 }
 
 #[tokio::test]
@@ -292,4 +379,17 @@ async fn a_silent_server_times_out() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_by_explicit_choice_on_loopback() {
+    let s = servers();
+    let tls = Tls::platform().unwrap();
+    let (user, msgs) = filled(s, "pop3plain");
+    let mut pop = Client::connect(&tls, &settings(s, &user, Security::Plain), &user.password)
+        .await
+        .unwrap();
+    assert!(pop.capabilities().stls, "Dovecot offers STLS on this port");
+    assert_eq!(pop.stat().await.unwrap().count, msgs.len() as u32);
+    pop.quit().await.unwrap();
 }
