@@ -163,7 +163,7 @@ impl Wire {
         let status = self.exchange(command).await?;
         match status {
             Status::Ok(text) => Ok(text),
-            Status::Err { code, text } => Err(refusal(&self.host, command, code, text)),
+            Status::Err { code, text } => Err(refusal(&self.host, &command.redacted(), code, text)),
             Status::Continue(_) => Err(Error::Protocol {
                 server: server_name(&self.host),
                 detail: format!("it asked for more after {}", command.redacted()),
@@ -204,8 +204,8 @@ impl Wire {
 }
 
 /// A `-ERR` in plain words: the response code decides (RFC 2449, RFC 3206).
-fn refusal(host: &str, command: &Command<'_>, code: Option<ResponseCode>, text: String) -> Error {
-    let detail = format!("{} was answered “-ERR {text}”", command.redacted());
+fn refusal(host: &str, what: &str, code: Option<ResponseCode>, text: String) -> Error {
+    let detail = format!("{what} was answered “-ERR {text}”");
     let server = server_name(host);
     match code {
         Some(ResponseCode::InUse) => Error::MailboxInUse { server, detail },
@@ -308,12 +308,7 @@ impl Client {
                 match status {
                     Status::Ok(_) => {}
                     Status::Err { code, text } => {
-                        return Err(auth_error(refusal(
-                            host,
-                            &Command::AuthPlain(Some(&ir)),
-                            code,
-                            text,
-                        )))
+                        return Err(auth_error(refusal(host, "AUTH PLAIN ***", code, text)))
                     }
                     Status::Continue(_) => {
                         wire.send(&Command::Continuation("*")).await?;
@@ -358,11 +353,11 @@ impl Client {
         protocol::parse_stat(&text).map_err(|e| malformed(&self.wire.host, e))
     }
 
-    /// `LIST`: every message number with its size.
+    /// `LIST`: every message number with its size (the listing is held to `max_message` too).
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>> {
         let body = self
             .wire
-            .multiline(&Command::List(None), usize::MAX)
+            .multiline(&Command::List(None), self.options.max_message)
             .await?;
         protocol::parse_listing(&body, protocol::parse_list_entry)
             .map_err(|e| malformed(&self.wire.host, e))
@@ -380,7 +375,7 @@ impl Client {
     pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>> {
         let body = self
             .wire
-            .multiline(&Command::Uidl(None), usize::MAX)
+            .multiline(&Command::Uidl(None), self.options.max_message)
             .await?;
         protocol::parse_listing(&body, protocol::parse_uidl_entry)
             .map_err(|e| malformed(&self.wire.host, e))
@@ -453,7 +448,7 @@ fn auth_error(e: Error) -> Error {
 async fn greeting(wire: &mut Wire) -> Result<Option<String>> {
     match wire.status().await? {
         Status::Ok(text) => Ok(protocol::greeting_timestamp(&text).map(str::to_string)),
-        Status::Err { code, text } => Err(refusal(&wire.host, &Command::Noop, code, text)),
+        Status::Err { code, text } => Err(refusal(&wire.host, "the connection", code, text)),
         Status::Continue(_) => Err(Error::Protocol {
             server: server_name(&wire.host),
             detail: "it did not greet with +OK".into(),
