@@ -346,18 +346,25 @@ impl Store {
             .map_err(Error::storage("reading a message body"))
     }
 
-    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid).
-    pub fn messages_without_body(&self, folder_id: i64, limit: u32) -> Result<Vec<(i64, u32)>> {
+    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid, size).
+    pub fn messages_without_body(
+        &self,
+        folder_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, u32, u32)>> {
         let conn = self.reader();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT m.id, m.uid FROM messages m LEFT JOIN bodies b ON b.message_id = m.id
+                "SELECT m.id, m.uid, m.size FROM messages m
+                 LEFT JOIN bodies b ON b.message_id = m.id
                  WHERE m.folder_id = ?1 AND b.message_id IS NULL
                  ORDER BY m.uid DESC LIMIT ?2",
             )
             .map_err(Error::storage("listing messages"))?;
         let rows = stmt
-            .query_map(params![folder_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(params![folder_id, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .map_err(Error::storage("listing messages"))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(Error::storage("listing messages"))
