@@ -426,7 +426,8 @@ impl Engine {
     }
 
     /// Downloads up to `limit` missing bodies of the folder, newest first, in UID sets of about
-    /// [`BODY_BATCH_BYTES`] per FETCH; each batch is stored before the next is asked for.
+    /// [`BODY_BATCH_BYTES`] per FETCH. Each batch is parsed and stored in one transaction on a
+    /// blocking thread while the next one is downloaded.
     async fn download_bodies_on(
         &self,
         conn: &mut imap::Connection,
@@ -434,29 +435,55 @@ impl Engine {
         limit: u32,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<usize> {
-        let store = &self.inner.store;
-        let missing = store.messages_without_body(folder.id, limit)?;
+        let missing = self.inner.store.messages_without_body(folder.id, limit)?;
         if missing.is_empty() {
             return Ok(0);
         }
         conn.examine(&folder.path).await?;
         let mut stored = 0;
+        let mut pending: Option<tokio::task::JoinHandle<Result<usize>>> = None;
         for batch in body_batches(&missing) {
             let uids: Vec<u32> = batch.iter().map(|(_, uid, _)| *uid).collect();
             let by_uid: HashMap<u32, i64> = batch.iter().map(|(id, uid, _)| (*uid, *id)).collect();
-            for (uid, raw) in conn.fetch_selected_bodies(&uids).await? {
-                if let Some(id) = by_uid.get(&uid) {
-                    let parsed = mime::parse_body(raw);
-                    store.store_body(*id, &parsed.body, &parsed.snippet, parsed.has_attachments)?;
-                    stored += 1;
-                }
+            let fetched = conn.fetch_selected_bodies(&uids).await;
+            // The previous batch is stored before this one is (or before an error returns).
+            if let Some(previous) = pending.take() {
+                stored += self.body_batch_stored(previous, folder).await?;
+                progress(stored, missing.len());
             }
-            progress(stored, missing.len());
-            self.emit(EngineEvent::FolderChanged {
-                account_id: folder.account_id,
-                folder_id: folder.id,
-            });
+            let fetched = fetched?;
+            let engine = self.clone();
+            pending = Some(tokio::task::spawn_blocking(move || {
+                let parsed: Vec<(i64, mime::ParsedBody)> = fetched
+                    .into_iter()
+                    .filter_map(|(uid, raw)| Some((*by_uid.get(&uid)?, mime::parse_body(raw))))
+                    .collect();
+                engine.inner.store.store_bodies(
+                    parsed
+                        .iter()
+                        .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
+                )
+            }));
         }
+        if let Some(last) = pending {
+            stored += self.body_batch_stored(last, folder).await?;
+            progress(stored, missing.len());
+        }
+        Ok(stored)
+    }
+
+    async fn body_batch_stored(
+        &self,
+        task: tokio::task::JoinHandle<Result<usize>>,
+        folder: &Folder,
+    ) -> Result<usize> {
+        let stored = task
+            .await
+            .map_err(|e| Error::Internal(format!("storing message bodies: {e}")))??;
+        self.emit(EngineEvent::FolderChanged {
+            account_id: folder.account_id,
+            folder_id: folder.id,
+        });
         Ok(stored)
     }
 
