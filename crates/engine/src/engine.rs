@@ -426,8 +426,8 @@ impl Engine {
     }
 
     /// Downloads up to `limit` missing bodies of the folder, newest first, in UID sets of about
-    /// [`BODY_BATCH_BYTES`] per FETCH. Each batch is parsed and stored in one transaction on a
-    /// blocking thread while the next one is downloaded.
+    /// [`BODY_BATCH_BYTES`] per FETCH. Three stages overlap: while batch n downloads, batch n-1 is
+    /// parsed and batch n-2 stored (one transaction), each on a blocking thread.
     async fn download_bodies_on(
         &self,
         conn: &mut imap::Connection,
@@ -435,39 +435,65 @@ impl Engine {
         limit: u32,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<usize> {
+        type Parsed = Vec<(i64, mime::ParsedBody)>;
         let missing = self.inner.store.messages_without_body(folder.id, limit)?;
         if missing.is_empty() {
             return Ok(0);
         }
         conn.examine(&folder.path).await?;
         let mut stored = 0;
-        let mut pending: Option<tokio::task::JoinHandle<Result<usize>>> = None;
-        for batch in body_batches(&missing) {
-            let uids: Vec<u32> = batch.iter().map(|(_, uid, _)| *uid).collect();
-            let by_uid: HashMap<u32, i64> = batch.iter().map(|(id, uid, _)| (*uid, *id)).collect();
-            let fetched = conn.fetch_selected_bodies(&uids).await;
-            // The previous batch is stored before this one is (or before an error returns).
-            if let Some(previous) = pending.take() {
-                stored += self.body_batch_stored(previous, folder).await?;
+        let mut parsing: Option<tokio::task::JoinHandle<Parsed>> = None;
+        let mut storing: Option<tokio::task::JoinHandle<Result<usize>>> = None;
+        let mut batches = body_batches(&missing).into_iter();
+        loop {
+            let fetched = match batches.next() {
+                Some(batch) => {
+                    let uids: Vec<u32> = batch.iter().map(|(_, uid, _)| *uid).collect();
+                    let by_uid: HashMap<u32, i64> =
+                        batch.iter().map(|(id, uid, _)| (*uid, *id)).collect();
+                    Some((conn.fetch_selected_bodies(&uids).await, by_uid))
+                }
+                None => None,
+            };
+            // What is under way is finished before an error returns: nothing is left half-done.
+            if let Some(task) = storing.take() {
+                stored += self.body_batch_stored(task, folder).await?;
                 progress(stored, missing.len());
             }
-            let fetched = fetched?;
-            let engine = self.clone();
-            pending = Some(tokio::task::spawn_blocking(move || {
-                let parsed: Vec<(i64, mime::ParsedBody)> = fetched
+            if let Some(task) = parsing.take() {
+                let parsed = task
+                    .await
+                    .map_err(|e| Error::Internal(format!("parsing message bodies: {e}")))?;
+                let engine = self.clone();
+                storing = Some(tokio::task::spawn_blocking(move || {
+                    engine.inner.store.store_bodies(
+                        parsed
+                            .iter()
+                            .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
+                    )
+                }));
+            }
+            let Some((fetched, by_uid)) = fetched else {
+                if storing.is_none() {
+                    break;
+                }
+                continue;
+            };
+            let fetched = match fetched {
+                Ok(f) => f,
+                Err(e) => {
+                    if let Some(task) = storing.take() {
+                        self.body_batch_stored(task, folder).await?;
+                    }
+                    return Err(e);
+                }
+            };
+            parsing = Some(tokio::task::spawn_blocking(move || {
+                fetched
                     .into_iter()
                     .filter_map(|(uid, raw)| Some((*by_uid.get(&uid)?, mime::parse_body(raw))))
-                    .collect();
-                engine.inner.store.store_bodies(
-                    parsed
-                        .iter()
-                        .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
-                )
+                    .collect()
             }));
-        }
-        if let Some(last) = pending {
-            stored += self.body_batch_stored(last, folder).await?;
-            progress(stored, missing.len());
         }
         Ok(stored)
     }
