@@ -150,6 +150,12 @@ spread() { sorted "$1" | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s–%s", lo, hi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # verdict VALUE OP LIMIT: PASS when VALUE OP LIMIT holds.
 verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<") ? v < l : v <= l; print ok ? "PASS" : "MISS"}'; }
+# per_round A B: the ratio A/B of each round, in round order.
+per_round() {
+  paste -d' ' <(tr ' ' '\n' <<<"${series[$1]}" | grep -v '^$') \
+    <(tr ' ' '\n' <<<"${series[$2]}" | grep -v '^$') |
+    awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}'
+}
 ms() { awk -v s="$1" 'BEGIN {printf "%.1f ms", s * 1000}'; }
 
 raw=$(med raw_s); mbs=$(med mbsync_s); bodies=$(med petrel_bodies_all)
@@ -188,6 +194,9 @@ result="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
     "(after $(med petrel_first_sync_bodies) prefetched by the first sync), database $(med petrel_db_mb) MB;" \
     "no-change resync mode $(tr ' ' '\n' <<<"${series[petrel_resync_open_mode]}" | sort -u | xargs)," \
     "changes seen $(sorted petrel_resync_open_changes | sort -u | xargs)."
+  echo
+  echo "Per round (in order), all bodies ÷ A: $(per_round petrel_bodies_all raw_s);" \
+    "÷ B: $(per_round petrel_bodies_all mbsync_s)."
 } >"$result"
 echo
 cat "$result"
