@@ -24,7 +24,11 @@ use crate::store::{FlagChange, Store};
 
 /// How many of the newest INBOX messages get their bodies downloaded during a sync.
 const PREFETCH_BODIES: u32 = 500;
-const BODY_BATCH: usize = 50;
+/// Bodies are fetched in UID sets of about this many bytes (by RFC822.SIZE) per FETCH: large
+/// enough that round trips do not matter, small enough to keep memory flat and commit often.
+const BODY_BATCH_BYTES: u64 = 4 << 20;
+/// At most this many messages per FETCH, however small they are.
+const BODY_BATCH_MAX: usize = 1000;
 
 #[derive(Clone)]
 pub struct Engine {
@@ -406,24 +410,112 @@ impl Engine {
     }
 
     async fn prefetch_bodies(&self, conn: &mut imap::Connection, folder: &Folder) -> Result<usize> {
-        let store = &self.inner.store;
-        let missing = store.messages_without_body(folder.id, PREFETCH_BODIES)?;
-        let mut stored = 0;
-        for batch in missing.chunks(BODY_BATCH) {
-            let uids: Vec<u32> = batch.iter().map(|(_, uid)| *uid).collect();
-            let by_uid: HashMap<u32, i64> = batch.iter().map(|(id, uid)| (*uid, *id)).collect();
-            for (uid, raw) in conn.fetch_bodies(&folder.path, &uids).await? {
-                if let Some(id) = by_uid.get(&uid) {
-                    let parsed = mime::parse_body(raw);
-                    store.store_body(*id, &parsed.body, &parsed.snippet, parsed.has_attachments)?;
-                    stored += 1;
-                }
-            }
-            self.emit(EngineEvent::FolderChanged {
-                account_id: folder.account_id,
-                folder_id: folder.id,
-            });
+        self.download_bodies_on(conn, folder, PREFETCH_BODIES, &mut |_, _| {})
+            .await
+    }
+
+    /// "Keep all mail offline": downloads the body of every message of the folder that has none
+    /// stored yet, newest first, on its own connection. `progress(done, total)` is called after
+    /// every stored batch. Returns how many bodies were stored.
+    pub async fn download_all_bodies(
+        &self,
+        folder_id: i64,
+        mut progress: impl FnMut(usize, usize) + Send,
+    ) -> Result<usize> {
+        let folder = self.inner.store.folder(folder_id)?;
+        let mut conn = self.connect_imap(folder.account_id).await?;
+        let outcome = self
+            .download_bodies_on(&mut conn, &folder, u32::MAX, &mut progress)
+            .await;
+        conn.logout().await;
+        outcome
+    }
+
+    /// Downloads up to `limit` missing bodies of the folder, newest first, in UID sets of about
+    /// [`BODY_BATCH_BYTES`] per FETCH. Three stages overlap: while batch n downloads, batch n-1 is
+    /// parsed and batch n-2 stored (one transaction), each on a blocking thread.
+    async fn download_bodies_on(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+        limit: u32,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<usize> {
+        type Parsed = Vec<(i64, mime::ParsedBody)>;
+        let missing = self.inner.store.messages_without_body(folder.id, limit)?;
+        if missing.is_empty() {
+            return Ok(0);
         }
+        conn.examine(&folder.path).await?;
+        let mut stored = 0;
+        let mut parsing: Option<tokio::task::JoinHandle<Parsed>> = None;
+        let mut storing: Option<tokio::task::JoinHandle<Result<usize>>> = None;
+        let mut batches = body_batches(&missing).into_iter();
+        loop {
+            let fetched = match batches.next() {
+                Some(batch) => {
+                    let uids: Vec<u32> = batch.iter().map(|(_, uid, _)| *uid).collect();
+                    let by_uid: HashMap<u32, i64> =
+                        batch.iter().map(|(id, uid, _)| (*uid, *id)).collect();
+                    Some((conn.fetch_selected_bodies(&uids).await, by_uid))
+                }
+                None => None,
+            };
+            // What is under way is finished before an error returns: nothing is left half-done.
+            if let Some(task) = storing.take() {
+                stored += self.body_batch_stored(task, folder).await?;
+                progress(stored, missing.len());
+            }
+            if let Some(task) = parsing.take() {
+                let parsed = task
+                    .await
+                    .map_err(|e| Error::Internal(format!("parsing message bodies: {e}")))?;
+                let engine = self.clone();
+                storing = Some(tokio::task::spawn_blocking(move || {
+                    engine.inner.store.store_bodies(
+                        parsed
+                            .iter()
+                            .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
+                    )
+                }));
+            }
+            let Some((fetched, by_uid)) = fetched else {
+                if storing.is_none() {
+                    break;
+                }
+                continue;
+            };
+            let fetched = match fetched {
+                Ok(f) => f,
+                Err(e) => {
+                    if let Some(task) = storing.take() {
+                        self.body_batch_stored(task, folder).await?;
+                    }
+                    return Err(e);
+                }
+            };
+            parsing = Some(tokio::task::spawn_blocking(move || {
+                fetched
+                    .into_iter()
+                    .filter_map(|(uid, raw)| Some((*by_uid.get(&uid)?, mime::parse_body(raw))))
+                    .collect()
+            }));
+        }
+        Ok(stored)
+    }
+
+    async fn body_batch_stored(
+        &self,
+        task: tokio::task::JoinHandle<Result<usize>>,
+        folder: &Folder,
+    ) -> Result<usize> {
+        let stored = task
+            .await
+            .map_err(|e| Error::Internal(format!("storing message bodies: {e}")))??;
+        self.emit(EngineEvent::FolderChanged {
+            account_id: folder.account_id,
+            folder_id: folder.id,
+        });
         Ok(stored)
     }
 
@@ -476,6 +568,27 @@ impl Engine {
         conn.logout().await;
         Ok(())
     }
+}
+
+/// Splits (id, uid, size) rows into FETCH batches of about [`BODY_BATCH_BYTES`] (at least one
+/// message, at most [`BODY_BATCH_MAX`]).
+fn body_batches(rows: &[(i64, u32, u32)]) -> Vec<&[(i64, u32, u32)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, (_, _, size)) in rows.iter().enumerate() {
+        if i > start && (bytes + u64::from(*size) > BODY_BATCH_BYTES || i - start >= BODY_BATCH_MAX)
+        {
+            out.push(&rows[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += u64::from(*size);
+    }
+    if start < rows.len() {
+        out.push(&rows[start..]);
+    }
+    out
 }
 
 /// A refused password at a provider known to need app passwords (or OAuth) says so, with the
@@ -642,6 +755,20 @@ mod tests {
             u.summary
         );
         assert!(u.help_url.is_none());
+    }
+
+    #[test]
+    fn body_batches_follow_sizes() {
+        let rows: Vec<(i64, u32, u32)> = (0..10).map(|i| (i, i as u32, 1 << 20)).collect();
+        let sizes: Vec<usize> = body_batches(&rows).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        // A message larger than a batch goes alone; tiny ones stop at the count limit.
+        let big = [(1, 1, 10 << 20), (2, 2, 10)];
+        assert_eq!(body_batches(&big).len(), 2);
+        let tiny: Vec<(i64, u32, u32)> = (0..2500).map(|i| (i, i as u32, 10)).collect();
+        let sizes: Vec<usize> = body_batches(&tiny).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [1000, 1000, 500]);
+        assert!(body_batches(&[]).is_empty());
     }
 
     #[test]

@@ -744,3 +744,56 @@ async fn idle_is_reissued_on_the_same_connection_and_keeps_delivering() {
     assert_eq!(messages[0].subject, "After three re-issues");
     background.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_all_mail_offline_downloads_every_body_once() {
+    let t = setup("offline", 620).await;
+    let report = t.engine.sync_account(t.account.id).await.expect("sync");
+    assert_eq!(
+        report.bodies, 500,
+        "a sync prefetches the newest 500 bodies"
+    );
+    let inbox = t.inbox();
+    let missing = t
+        .engine
+        .store()
+        .messages_without_body(inbox.id, u32::MAX)
+        .expect("store");
+    assert_eq!(missing.len(), 120);
+    assert!(
+        missing.iter().all(|(_, uid, _)| *uid <= 120),
+        "the oldest are left"
+    );
+
+    let mut calls = Vec::new();
+    let got = t
+        .engine
+        .download_all_bodies(inbox.id, |done, total| calls.push((done, total)))
+        .await
+        .expect("download");
+    assert_eq!(got, 120);
+    assert_eq!(calls.last(), Some(&(120, 120)), "{calls:?}");
+    assert!(calls.windows(2).all(|w| w[0].0 < w[1].0), "{calls:?}");
+    let store = t.engine.store();
+    assert!(store
+        .messages_without_body(inbox.id, u32::MAX)
+        .expect("store")
+        .is_empty());
+    // Every body is the whole message: as long as the server's RFC822.SIZE.
+    for (id, _, size) in &missing {
+        let raw = store.raw_body(*id).expect("store").expect("a body");
+        assert_eq!(raw.len(), *size as usize, "message {id}");
+    }
+    let view = store
+        .message_view(missing[0].0)
+        .expect("store")
+        .expect("view");
+    assert!(!view.text.is_empty() || !view.attachments.is_empty());
+
+    let again = t
+        .engine
+        .download_all_bodies(inbox.id, |_, _| {})
+        .await
+        .expect("download");
+    assert_eq!(again, 0, "nothing is downloaded twice");
+}

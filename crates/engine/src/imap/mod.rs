@@ -260,10 +260,22 @@ impl Connection {
         folder: &str,
         uids: &[u32],
     ) -> Result<Vec<(u32, Vec<u8>)>> {
+        self.examine(folder).await?;
+        self.fetch_selected_bodies(uids).await
+    }
+
+    /// Selects a folder read-only (for fetching bodies).
+    pub async fn examine(&mut self, folder: &str) -> Result<()> {
         let host = self.host.clone();
         within(&host, self.session.examine(folder))
             .await?
             .map_err(|e| imap_error(&host, e))?;
+        Ok(())
+    }
+
+    /// [`Connection::fetch_bodies`] in the folder already selected (see [`Connection::examine`]).
+    pub async fn fetch_selected_bodies(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>> {
+        let host = self.host.clone();
         let set = uid_set(uids);
         let mut out = Vec::with_capacity(uids.len());
         let mut stream = within(&host, self.session.uid_fetch(&set, "(UID BODY.PEEK[])"))

@@ -308,30 +308,53 @@ impl Store {
         snippet: &str,
         has_attachments: bool,
     ) -> Result<()> {
+        self.store_bodies([(message_id, body, snippet, has_attachments)])?;
+        Ok(())
+    }
+
+    /// [`Store::store_body`] for many messages, in one transaction: (message id, body, snippet,
+    /// has attachments). Returns how many were stored.
+    pub fn store_bodies<'a>(
+        &self,
+        bodies: impl IntoIterator<Item = (i64, &'a StoredBody, &'a str, bool)>,
+    ) -> Result<usize> {
         let mut conn = self.writer();
         let tx = conn
             .transaction()
             .map_err(Error::storage("saving a message body"))?;
-        tx.execute(
-            "INSERT INTO bodies (message_id, raw, text, attachments) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw, text = excluded.text,
-                 attachments = excluded.attachments",
-            params![
-                message_id,
-                body.raw,
-                body.text,
-                serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into())
-            ],
-        )
-        .map_err(Error::storage("saving a message body"))?;
-        tx.execute(
-            "UPDATE messages SET snippet = ?2, has_attachments = ?3 WHERE id = ?1",
-            params![message_id, snippet, has_attachments as i64],
-        )
-        .map_err(Error::storage("saving a message body"))?;
+        let mut stored = 0;
+        {
+            let mut body_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO bodies (message_id, raw, text, attachments)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw,
+                         text = excluded.text, attachments = excluded.attachments",
+                )
+                .map_err(Error::storage("saving a message body"))?;
+            let mut summary_stmt = tx
+                .prepare_cached(
+                    "UPDATE messages SET snippet = ?2, has_attachments = ?3 WHERE id = ?1",
+                )
+                .map_err(Error::storage("saving a message body"))?;
+            for (message_id, body, snippet, has_attachments) in bodies {
+                body_stmt
+                    .execute(params![
+                        message_id,
+                        body.raw,
+                        body.text,
+                        serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into())
+                    ])
+                    .map_err(Error::storage("saving a message body"))?;
+                summary_stmt
+                    .execute(params![message_id, snippet, has_attachments as i64])
+                    .map_err(Error::storage("saving a message body"))?;
+                stored += 1;
+            }
+        }
         tx.commit()
             .map_err(Error::storage("saving a message body"))?;
-        Ok(())
+        Ok(stored)
     }
 
     pub fn has_body(&self, message_id: i64) -> Result<bool> {
@@ -357,18 +380,25 @@ impl Store {
             .map_err(Error::storage("reading a message body"))
     }
 
-    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid).
-    pub fn messages_without_body(&self, folder_id: i64, limit: u32) -> Result<Vec<(i64, u32)>> {
+    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid, size).
+    pub fn messages_without_body(
+        &self,
+        folder_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, u32, u32)>> {
         let conn = self.reader();
         let mut stmt = conn
             .prepare_cached(
-                "SELECT m.id, m.uid FROM messages m LEFT JOIN bodies b ON b.message_id = m.id
+                "SELECT m.id, m.uid, m.size FROM messages m
+                 LEFT JOIN bodies b ON b.message_id = m.id
                  WHERE m.folder_id = ?1 AND m.uid > 0 AND b.message_id IS NULL
                  ORDER BY m.uid DESC LIMIT ?2",
             )
             .map_err(Error::storage("listing messages"))?;
         let rows = stmt
-            .query_map(params![folder_id, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(params![folder_id, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .map_err(Error::storage("listing messages"))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(Error::storage("listing messages"))

@@ -1,0 +1,215 @@
+//! `petrel-bench-sync`: one run of the sync benchmark (bench/run.sh runs it several times).
+//!
+//! Opens a fresh engine data folder, adds the account (passwords in a file, TLS verified against
+//! `SSL_CERT_FILE`), then times with `Instant`, from the start of the first sync:
+//! the newest 500 INBOX headers stored, all INBOX headers stored, the first sync done (every
+//! folder listed, newest 500 INBOX bodies), every INBOX body stored and parsed ("keep all mail
+//! offline"); then no-change resyncs; then the peak resident memory of this process.
+//! Prints one `name value` line per figure (seconds, or as the name says) on stdout.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use petrel_engine::engine::server;
+use petrel_engine::imap::{Connection, SyncMode};
+use petrel_engine::model::{EngineEvent, FolderRole, NewAccount, Security};
+use petrel_engine::net::Tls;
+use petrel_engine::secrets::Secrets;
+use petrel_engine::Engine;
+
+const USAGE: &str = "usage: petrel-bench-sync --data-dir DIR --host HOST --imaps-port P \
+--smtps-port P --user EMAIL --password PW [--resyncs N]";
+
+struct Args {
+    data_dir: std::path::PathBuf,
+    host: String,
+    imaps_port: u16,
+    smtps_port: u16,
+    user: String,
+    password: String,
+    resyncs: usize,
+}
+
+fn args() -> Result<Args> {
+    let mut it = std::env::args().skip(1);
+    let mut get = std::collections::HashMap::new();
+    while let Some(k) = it.next() {
+        let Some(name) = k.strip_prefix("--") else {
+            bail!("unexpected {k:?}\n{USAGE}");
+        };
+        let v = it
+            .next()
+            .with_context(|| format!("--{name} needs a value"))?;
+        get.insert(name.to_string(), v);
+    }
+    let mut take = |k: &str| {
+        get.remove(k)
+            .with_context(|| format!("--{k} missing\n{USAGE}"))
+    };
+    Ok(Args {
+        data_dir: take("data-dir")?.into(),
+        host: take("host")?,
+        imaps_port: take("imaps-port")?.parse()?,
+        smtps_port: take("smtps-port")?.parse()?,
+        user: take("user")?,
+        password: take("password")?,
+        resyncs: take("resyncs").map_or(Ok(5), |v| v.parse())?,
+    })
+}
+
+/// When the INBOX's first sync committed its newest 500 headers and all of them.
+#[derive(Default, Clone, Copy)]
+struct Marks {
+    newest_500: Option<Instant>,
+    all: Option<Instant>,
+    listed: u32,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.4}", d.as_secs_f64())
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident set size of this process so far, in MB (Linux: VmHWM).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let a = args()?;
+    if a.data_dir.exists() {
+        bail!(
+            "{} exists: the benchmark needs a fresh data folder",
+            a.data_dir.display()
+        );
+    }
+    let engine = Engine::open(&a.data_dir, Secrets::file(a.data_dir.join("secrets.json")))?;
+    let account = engine
+        .add_account(NewAccount {
+            display_name: "Bench".into(),
+            email: a.user.clone(),
+            password: a.password.clone(),
+            imap: server(&a.host, Some(a.imaps_port), Security::Tls, &a.user, true),
+            smtp: server(&a.host, Some(a.smtps_port), Security::Tls, &a.user, false),
+        })
+        .await?;
+
+    // Progress events, stamped as they arrive.
+    let marks: Arc<Mutex<Marks>> = Arc::default();
+    let mut events = engine.subscribe();
+    let m = marks.clone();
+    let listener = tokio::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            if let EngineEvent::SyncProgress {
+                folder,
+                done,
+                total,
+                ..
+            } = e
+            {
+                if folder != "INBOX" {
+                    continue;
+                }
+                let now = Instant::now();
+                let mut m = m.lock().unwrap();
+                if m.newest_500.is_none() && (done >= 500 || done == total) {
+                    m.newest_500 = Some(now);
+                }
+                if m.all.is_none() && done == total {
+                    m.all = Some(now);
+                    m.listed = total;
+                }
+            }
+        }
+    });
+
+    let t0 = Instant::now();
+    let report = engine.sync_account(account.id).await?;
+    let first_sync = t0.elapsed();
+    let inbox = engine
+        .folders(account.id)?
+        .into_iter()
+        .find(|f| f.role == Some(FolderRole::Inbox))
+        .context("no INBOX")?;
+    let mut batches = 0;
+    let downloaded = engine
+        .download_all_bodies(inbox.id, |_, _| batches += 1)
+        .await?;
+    let all_bodies = t0.elapsed();
+    let missing = engine
+        .store()
+        .messages_without_body(inbox.id, u32::MAX)?
+        .len();
+    let Marks {
+        newest_500: h500,
+        all: hall,
+        listed,
+    } = *marks.lock().unwrap();
+    listener.abort();
+
+    // No-change resyncs. The background sync keeps its connection open, so the figure that counts
+    // is a resync over an open connection; with connect and login, and the whole account, too.
+    let tls = Tls::platform()?;
+    let imap_settings = engine.store().account(account.id)?.imap;
+    let mut conn = Connection::connect(&tls, &imap_settings, &a.password).await?;
+    let mut open_conn = Vec::new();
+    let mut fetched = 0;
+    let mut mode = SyncMode::Initial;
+    for _ in 0..a.resyncs {
+        let state = engine.store().folder_state(inbox.id)?;
+        let t = Instant::now();
+        let out = conn.sync_folder(engine.store(), &state, |_, _| {}).await?;
+        open_conn.push(t.elapsed());
+        fetched += out.fetched + out.new_ids.len() + out.removed + out.flags_changed;
+        mode = out.mode;
+    }
+    conn.logout().await;
+    let mut with_connect = Vec::new();
+    let mut account_resync = Vec::new();
+    for _ in 0..a.resyncs {
+        let t = Instant::now();
+        engine.sync_folder(inbox.id).await?;
+        with_connect.push(t.elapsed());
+        let t = Instant::now();
+        engine.sync_account(account.id).await?;
+        account_resync.push(t.elapsed());
+    }
+
+    let db = engine.store().path().to_path_buf();
+    let db_mb = ["", "-wal"]
+        .iter()
+        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
+        .map(|m| m.len() as f64 / 1e6)
+        .sum::<f64>();
+
+    let since = |t: Option<Instant>| t.map_or("nan".to_string(), |t| secs(t - t0));
+    println!("messages {listed}");
+    println!("headers_500 {}", since(h500));
+    println!("headers_all {}", since(hall));
+    println!("first_sync {}", secs(first_sync));
+    println!("first_sync_bodies {}", report.bodies);
+    println!("bodies_all {}", secs(all_bodies));
+    println!("bodies_downloaded {}", downloaded + report.bodies);
+    println!("bodies_missing {missing}");
+    println!("body_batches {batches}");
+    println!("resync_open {}", secs(median(open_conn)));
+    println!("resync_open_mode {mode:?}");
+    println!("resync_open_changes {fetched}");
+    println!("resync_connect {}", secs(median(with_connect)));
+    println!("resync_account {}", secs(median(account_resync)));
+    println!("db_mb {db_mb:.1}");
+    println!(
+        "peak_rss_mb {}",
+        peak_rss_mb().map_or("nan".to_string(), |v| format!("{v:.1}"))
+    );
+    Ok(())
+}
