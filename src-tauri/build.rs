@@ -17,6 +17,10 @@ const COMMANDS: &[&str] = &[
     "delete_messages",
     "archive_messages",
     "empty_trash",
+    "create_folder",
+    "rename_folder",
+    "delete_folder",
+    "set_folder_subscribed",
 ];
 
 fn main() {

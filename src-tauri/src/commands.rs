@@ -140,3 +140,44 @@ pub fn empty_trash(engine: State<'_, Engine>, account_id: i64) -> Reply<()> {
     engine.empty_trash(account_id)?;
     Ok(())
 }
+
+// Folder changes: online only (they wait for the server and fail with "you are offline" without
+// it); `FoldersChanged` follows.
+
+/// Creates a folder inside `parent_id`, or at the top level; returns it.
+#[tauri::command]
+pub async fn create_folder(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    parent_id: Option<i64>,
+    name: String,
+) -> Reply<Folder> {
+    Ok(engine.create_folder(account_id, parent_id, &name).await?)
+}
+
+/// Renames a folder where it is; returns it with its new path.
+#[tauri::command]
+pub async fn rename_folder(
+    engine: State<'_, Engine>,
+    folder_id: i64,
+    new_name: String,
+) -> Reply<Folder> {
+    Ok(engine.rename_folder(folder_id, &new_name).await?)
+}
+
+/// Deletes a folder and its messages (never INBOX or a special folder).
+#[tauri::command]
+pub async fn delete_folder(engine: State<'_, Engine>, folder_id: i64) -> Reply<()> {
+    engine.delete_folder(folder_id).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_folder_subscribed(
+    engine: State<'_, Engine>,
+    folder_id: i64,
+    subscribed: bool,
+) -> Reply<()> {
+    engine.set_folder_subscribed(folder_id, subscribed).await?;
+    Ok(())
+}

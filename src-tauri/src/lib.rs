@@ -37,6 +37,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::delete_messages,
             commands::archive_messages,
             commands::empty_trash,
+            commands::create_folder,
+            commands::rename_folder,
+            commands::delete_folder,
+            commands::set_folder_subscribed,
         ])
         .setup(|app| {
             let engine = app.state::<Engine>().inner().clone();

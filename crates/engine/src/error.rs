@@ -83,6 +83,9 @@ pub enum Error {
         what: String,
         detail: String,
     },
+    /// A change that needs the server (folder changes) while it cannot be reached.
+    #[error("could not {what}: the server cannot be reached: {detail}")]
+    Offline { what: String, detail: String },
     #[error("{0}")]
     Internal(String),
 }
@@ -106,6 +109,7 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SendRejected(_) => ErrorKind::SendRejected,
             Error::ChangeRefused { .. } => ErrorKind::Protocol,
+            Error::Offline { .. } => ErrorKind::ConnectionRefused,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -164,6 +168,9 @@ impl Error {
             Error::SendRejected(reason) => format!("The server refused to send the message: {reason}"),
             Error::ChangeRefused { server, what, .. } => format!(
                 "{server} refused to {what}. The folder now shows again what the server has."
+            ),
+            Error::Offline { what, .. } => format!(
+                "You are offline or the server cannot be reached, so Petrel could not {what}. Nothing was changed; try again when you are connected."
             ),
             Error::Internal(msg) => format!("Something went wrong inside Petrel: {msg}"),
         }

@@ -115,6 +115,28 @@ export function emptyTrash(accountId: number): Promise<null> {
   return call("empty_trash", { accountId });
 }
 
+// Folder changes: these wait for the server (online only; offline they reject with a "you are
+// offline" UserError and change nothing). `FoldersChanged` follows.
+
+/** Creates a folder inside `parentId` (or at the top level when null); resolves to it. */
+export function createFolder(accountId: number, parentId: number | null, name: string): Promise<Folder> {
+  return call("create_folder", { accountId, parentId, name });
+}
+
+/** Renames a folder where it is; resolves to it with its new path. */
+export function renameFolder(folderId: number, newName: string): Promise<Folder> {
+  return call("rename_folder", { folderId, newName });
+}
+
+/** Deletes a folder with its messages; INBOX and special folders are refused. */
+export function deleteFolder(folderId: number): Promise<null> {
+  return call("delete_folder", { folderId });
+}
+
+export function setFolderSubscribed(folderId: number, subscribed: boolean): Promise<null> {
+  return call("set_folder_subscribed", { folderId, subscribed });
+}
+
 /** Subscribes to the engine's event stream; resolves to the function that unsubscribes. */
 export async function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
   try {

@@ -1,7 +1,38 @@
 use async_imap::types::{Name, NameAttribute};
 
+use super::responses::quoted;
+use super::Connection;
+use crate::error::Result;
 use crate::model::FolderRole;
 pub use crate::store::FolderEntry;
+
+impl Connection {
+    /// `CREATE`: a new folder at `path` (the full path, parent and delimiter included).
+    pub async fn create_folder(&mut self, path: &str) -> Result<()> {
+        self.run_checked(&format!("CREATE {}", quoted(path)?)).await
+    }
+
+    /// `RENAME`: the folder and everything below it get the new path.
+    pub async fn rename_folder(&mut self, from: &str, to: &str) -> Result<()> {
+        self.run_checked(&format!("RENAME {} {}", quoted(from)?, quoted(to)?))
+            .await
+    }
+
+    /// `DELETE`: the folder and its messages are gone for good.
+    pub async fn delete_folder(&mut self, path: &str) -> Result<()> {
+        self.run_checked(&format!("DELETE {}", quoted(path)?)).await
+    }
+
+    /// `SUBSCRIBE` (`true`) or `UNSUBSCRIBE` (`false`).
+    pub async fn set_subscribed(&mut self, path: &str, subscribed: bool) -> Result<()> {
+        let verb = if subscribed {
+            "SUBSCRIBE"
+        } else {
+            "UNSUBSCRIBE"
+        };
+        self.run_checked(&format!("{verb} {}", quoted(path)?)).await
+    }
+}
 
 pub(super) fn entry_from_name(n: &Name) -> FolderEntry {
     let path = n.name().to_string();

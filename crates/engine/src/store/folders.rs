@@ -113,6 +113,59 @@ impl Store {
         Ok(changed)
     }
 
+    /// The hierarchy delimiter of a folder, or of the account's folders when `folder_id` is
+    /// `None` (the one the server uses for top-level folders). `None` for a flat server.
+    pub fn folder_delimiter(
+        &self,
+        account_id: i64,
+        folder_id: Option<i64>,
+    ) -> Result<Option<String>> {
+        self.reader()
+            .query_row(
+                "SELECT delimiter FROM folders
+                 WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) AND delimiter IS NOT NULL
+                 ORDER BY id LIMIT 1",
+                params![account_id, folder_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("reading a folder"))
+    }
+
+    /// After the server renamed `from` to `to`: the folder and the folders below it get their
+    /// new paths and names, keeping their messages and sync state (a rename keeps UIDVALIDITY).
+    pub fn rename_folder(
+        &self,
+        account_id: i64,
+        from: &str,
+        to: &str,
+        delimiter: Option<&str>,
+    ) -> Result<()> {
+        let ctx = "renaming a folder";
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(Error::storage(ctx))?;
+        let name = match delimiter {
+            Some(d) if !d.is_empty() => to.rsplit(d).next().unwrap_or(to),
+            _ => to,
+        };
+        tx.execute(
+            "UPDATE folders SET path = ?3, name = ?4 WHERE account_id = ?1 AND path = ?2",
+            params![account_id, from, to, name],
+        )
+        .map_err(Error::storage(ctx))?;
+        if let Some(d) = delimiter.filter(|d| !d.is_empty()) {
+            let prefix = format!("{from}{d}");
+            tx.execute(
+                "UPDATE folders SET path = ?3 || substr(path, length(?2) + 1)
+                 WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2",
+                params![account_id, prefix, format!("{to}{d}")],
+            )
+            .map_err(Error::storage(ctx))?;
+        }
+        tx.commit().map_err(Error::storage(ctx))?;
+        Ok(())
+    }
+
     /// The account's folders with their counts, in display order: INBOX, the special folders,
     /// then the rest by path.
     pub fn folders(&self, account_id: i64) -> Result<Vec<Folder>> {
