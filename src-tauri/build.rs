@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "rename_folder",
     "delete_folder",
     "set_folder_subscribed",
+    "save_draft",
 ];
 
 fn main() {

@@ -181,3 +181,14 @@ pub async fn set_folder_subscribed(
     engine.set_folder_subscribed(folder_id, subscribed).await?;
     Ok(())
 }
+
+/// Saves a draft (new when `draft_id` is null) here at once; it is uploaded to the Drafts folder
+/// in the background, replacing its previous copy. Returns the draft's id for the next save.
+#[tauri::command]
+pub fn save_draft(
+    engine: State<'_, Engine>,
+    draft_id: Option<i64>,
+    message: OutgoingMessage,
+) -> Reply<i64> {
+    Ok(engine.save_draft(draft_id, &message)?)
+}

@@ -41,6 +41,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::rename_folder,
             commands::delete_folder,
             commands::set_folder_subscribed,
+            commands::save_draft,
         ])
         .setup(|app| {
             let engine = app.state::<Engine>().inner().clone();

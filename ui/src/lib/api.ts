@@ -74,6 +74,15 @@ export function sendMessage(message: OutgoingMessage): Promise<null> {
   return call("send_message", { message });
 }
 
+/**
+ * Saves a draft (a new one when `draftId` is null) on this computer at once; the engine uploads it
+ * to the Drafts folder in the background, replacing its previous copy. Resolves to the draft's id,
+ * to pass on the next save. Recipients may be empty.
+ */
+export function saveDraft(draftId: number | null, message: OutgoingMessage): Promise<number> {
+  return call("save_draft", { draftId, message });
+}
+
 // The user's changes: applied to the local store before these resolve (no network wait), then
 // replayed on the server by the engine; `FolderChanged` events follow for the folders involved.
 

@@ -1,10 +1,12 @@
 //! The user's changes, sent to the server: flags (`UID STORE`), moves (`UID MOVE`, RFC 6851, or
 //! COPY + \Deleted + EXPUNGE), copies (`UID COPY`), deletions (\Deleted + `UID EXPUNGE`, UIDPLUS,
 //! or plain EXPUNGE). Where the server says where a message landed (COPYUID, UIDPLUS), that UID
-//! is returned. Every wait is time-limited (see `responses.rs`).
+//! is returned. Appending a message (`APPEND`, its UID from APPENDUID when the server offers
+//! UIDPLUS) and finding copies by Message-ID (`UID SEARCH HEADER`). Every wait is time-limited
+//! (see `responses.rs`).
 
 use async_imap::imap_proto::rfc4315::UidSetMember;
-use async_imap::imap_proto::{Response, ResponseCode, Status};
+use async_imap::imap_proto::{MailboxDatum, Response, ResponseCode, Status};
 
 use super::responses::quoted;
 use super::Connection;
@@ -30,6 +32,24 @@ pub fn copied_uid(r: &Response<'_>) -> Option<u32> {
             UidSetMember::Uid(u) => *u,
             UidSetMember::UidRange(r) => *r.start(),
         }),
+        _ => None,
+    }
+}
+
+/// The UID of an APPENDUID response code (RFC 4315) in a tagged OK.
+pub fn appended_uid(r: &Response<'_>) -> Option<u32> {
+    match r {
+        Response::Done {
+            status: Status::Ok,
+            outcome,
+            ..
+        } => match outcome.code.as_ref()? {
+            ResponseCode::AppendUid(_, uids) => uids.first().map(|m| match m {
+                UidSetMember::Uid(u) => *u,
+                UidSetMember::UidRange(r) => *r.start(),
+            }),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -118,6 +138,84 @@ impl Connection {
         Ok(landed)
     }
 
+    /// Appends a message to `folder` with the given flags (e.g. `\\Draft \\Seen`); its UID
+    /// there when the server says (APPENDUID). The message must be 7-bit text (as lettre builds
+    /// it).
+    pub async fn append_message(
+        &mut self,
+        folder: &str,
+        flags: &str,
+        raw: &[u8],
+    ) -> Result<Option<u32>> {
+        let text = std::str::from_utf8(raw)
+            .ok()
+            .filter(|t| t.is_ascii())
+            .ok_or_else(|| {
+                crate::error::Error::Internal(
+                    "a message to upload is not plain 7-bit text".to_string(),
+                )
+            })?;
+        let tag = self
+            .send(&format!(
+                "APPEND {} ({flags}) {{{}}}",
+                quoted(folder)?,
+                raw.len()
+            ))
+            .await?;
+        // The server asks for the message ("+ Ready") or refuses at once; other untagged news
+        // may come first.
+        loop {
+            let step = self
+                .read_with(super::RESPONSE_TIMEOUT, "APPEND", |r| match r {
+                    Response::Continue { .. } => Some(Ok(())),
+                    Response::Done {
+                        tag: t, outcome, ..
+                    } if *t == tag => Some(Err(outcome
+                        .information
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_string())),
+                    _ => None,
+                })
+                .await?;
+            match step {
+                Some(Ok(())) => break,
+                Some(Err(detail)) => {
+                    return Err(crate::error::Error::Protocol {
+                        server: format!("The incoming server {}", self.host),
+                        detail: format!("APPEND was refused: {detail}"),
+                    })
+                }
+                None => {}
+            }
+        }
+        let host = self.host.clone();
+        super::within(&host, self.session.run_command_untagged(text))
+            .await?
+            .map_err(|e| super::imap_error(&host, e))?;
+        let mut landed = None;
+        self.finish(&tag, "APPEND", super::RESPONSE_TIMEOUT, |r| {
+            landed = landed.or(appended_uid(r))
+        })
+        .await?;
+        Ok(landed)
+    }
+
+    /// The UIDs of the selected folder's messages whose Message-ID header is `message_id`.
+    pub async fn uids_with_message_id(&mut self, message_id: &str) -> Result<Vec<u32>> {
+        let mut uids = Vec::new();
+        self.run_collect(
+            &format!("UID SEARCH HEADER Message-ID {}", quoted(message_id)?),
+            |r| {
+                if let Response::MailboxData(MailboxDatum::Search(found)) = r {
+                    uids.extend(found.iter().copied());
+                }
+            },
+        )
+        .await?;
+        Ok(uids)
+    }
+
     /// Deletes messages of the selected folder for good: \Deleted, then `UID EXPUNGE` of just
     /// those (UIDPLUS) or, without it, a plain EXPUNGE.
     pub async fn expunge_messages(&mut self, uid_set: &str) -> Result<()> {
@@ -151,6 +249,19 @@ mod tests {
         );
         assert_eq!(copied_uid(&parse("A3 OK No messages found.\r\n")), None);
         assert_eq!(copied_uid(&parse("* 3 EXPUNGE\r\n")), None);
+    }
+
+    #[test]
+    fn appenduid_is_read_from_the_tagged_ok() {
+        assert_eq!(
+            appended_uid(&parse("A4 OK [APPENDUID 38505 3955] APPEND completed\r\n")),
+            Some(3955)
+        );
+        assert_eq!(appended_uid(&parse("A4 OK APPEND completed\r\n")), None);
+        assert_eq!(
+            appended_uid(&parse("A4 NO [TRYCREATE] No such mailbox\r\n")),
+            None
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! per connection (`prepare_cached`). Passwords are never stored here (see `secrets`).
 
 mod accounts;
+mod drafts;
 mod folders;
 mod messages;
 mod operations;
@@ -17,6 +18,7 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
+pub use drafts::PendingDraft;
 pub use folders::{FolderEntry, FolderState};
 pub use messages::{NewMessage, StoredBody};
 pub use operations::{FlagChange, OpKind, Operation, Touched};

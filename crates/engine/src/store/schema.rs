@@ -109,6 +109,23 @@ const MIGRATIONS: &[&str] = &[
     // 5: the UIDVALIDITY an operation's UID belongs to: after a change the UID means another
     // message (or none), so the operation is dropped instead of touching the wrong one.
     "ALTER TABLE operations ADD COLUMN uidvalidity INTEGER;",
+    // 6: drafts saved by the composer, stored here first and uploaded to the Drafts folder by the
+    // replayer. Every save bumps `revision`; `uploaded` is the revision the server has, as
+    // `server_uid` in the folder `folder_id` (UIDVALIDITY `uidvalidity`). The Message-ID stays
+    // the same for every save of a draft: old copies on the server are found by it.
+    "CREATE TABLE drafts (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        message_id  TEXT NOT NULL,
+        raw         BLOB NOT NULL,
+        revision    INTEGER NOT NULL DEFAULT 1,
+        uploaded    INTEGER NOT NULL DEFAULT 0,
+        folder_id   INTEGER,
+        uidvalidity INTEGER,
+        server_uid  INTEGER,
+        saved_at    INTEGER NOT NULL DEFAULT (unixepoch())
+    ) STRICT;
+    CREATE INDEX drafts_by_account ON drafts (account_id, id);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

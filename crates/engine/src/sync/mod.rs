@@ -17,6 +17,7 @@
 //! A supervisor starts and stops these as accounts are added and removed. Everything stops when
 //! the [`Background`] handle is dropped or shut down.
 
+mod drafts;
 mod folders;
 mod operations;
 

@@ -128,10 +128,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends the account's queued changes to the server on a connection of its own. Returns how
+    /// Sends the account's queued changes (and saved drafts, see `drafts.rs`) to the server on a
+    /// connection of its own. Returns how
     /// many were settled. A network error stops the replay and keeps the rest queued.
     pub async fn replay(&self, account_id: i64) -> Result<usize> {
-        if self.store().pending_count(account_id)? == 0 {
+        if self.store().pending_count(account_id)? == 0
+            && self.store().pending_draft_count(account_id)? == 0
+        {
             return Ok(0);
         }
         let mut conn = self.connect_imap(account_id).await?;
@@ -185,6 +188,8 @@ impl Engine {
                 }
             }
         }
+        // Drafts after the message changes: they never depend on each other.
+        settled += self.upload_drafts_on(conn, account_id).await?;
         Ok(settled)
     }
 }
@@ -313,7 +318,7 @@ impl Engine {
 }
 
 /// A refusal the server means as "not now" (RFC 5530 codes): the change is kept and retried.
-fn passing_refusal(detail: &str) -> bool {
+pub(super) fn passing_refusal(detail: &str) -> bool {
     let upper = detail.to_ascii_uppercase();
     [
         "[UNAVAILABLE]",

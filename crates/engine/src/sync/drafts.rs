@@ -1,0 +1,228 @@
+//! Drafts: [`Engine::save_draft`] stores the composer's newest save locally at once (nothing is
+//! lost offline; the composer never waits for the network) and wakes the replayer, which
+//! uploads it to the account's Drafts folder ([`Engine::replay`], also at the start of every
+//! sync pass): APPEND the new copy (its UID from APPENDUID when the server offers UIDPLUS), then
+//! delete the previous copies of the same draft — the UID recorded at the last upload, and any
+//! copy found by the draft's Message-ID (which stays the same across saves), so a crash between
+//! the two steps or a server without UIDPLUS leaves no duplicate behind.
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::imap;
+use crate::mime;
+use crate::model::{EngineEvent, FolderRole, OutgoingMessage};
+use crate::store::PendingDraft;
+
+impl Engine {
+    /// Saves a draft: a new one (`draft_id` `None`) or a new version of `draft_id`. Stored here
+    /// at once, then uploaded to the Drafts folder in the background (replacing the previous
+    /// copy there). Returns the draft's id, to pass again on the next save. Recipients may be
+    /// empty; those given must be valid addresses.
+    pub fn save_draft(&self, draft_id: Option<i64>, draft: &OutgoingMessage) -> Result<i64> {
+        let account = self.store().account(draft.account_id)?;
+        let message_id = match draft_id {
+            Some(id) => {
+                let (account_id, message_id) = self.store().draft_identity(id)?;
+                if account_id != draft.account_id {
+                    return Err(Error::InvalidInput(
+                        "That draft belongs to another account.".into(),
+                    ));
+                }
+                message_id
+            }
+            None => mime::new_message_id(&account.email),
+        };
+        let threading = match draft.in_reply_to {
+            Some(parent) => {
+                let (mid, refs) = self.store().threading(parent)?;
+                mime::threading_for(mid.as_deref(), &refs)
+            }
+            None => None,
+        };
+        let raw = draft_message(
+            &account.display_name,
+            &account.email,
+            draft,
+            &message_id,
+            threading,
+        )?;
+        let id = self
+            .store()
+            .save_draft(account.id, draft_id, &message_id, &raw)?;
+        self.operations_queued();
+        Ok(id)
+    }
+
+    /// Uploads the account's pending drafts over `conn` (see the module comment). Returns how
+    /// many were uploaded. Drafts stay pending while the account has no Drafts folder.
+    pub(crate) async fn upload_drafts_on(
+        &self,
+        conn: &mut imap::Connection,
+        account_id: i64,
+    ) -> Result<usize> {
+        let pending = self.store().pending_drafts(account_id)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let Some(folder) = self
+            .store()
+            .folder_by_role(account_id, FolderRole::Drafts)?
+        else {
+            tracing::info!("account {account_id}: no Drafts folder; drafts stay on this computer");
+            return Ok(0);
+        };
+        let mut uploaded = 0;
+        for draft in &pending {
+            match self
+                .upload_draft(conn, draft, folder.id, &folder.path)
+                .await
+            {
+                Ok(()) => uploaded += 1,
+                Err(Error::Protocol { server, detail })
+                    if !super::operations::passing_refusal(&detail) =>
+                {
+                    // Kept here; not retried until it is saved again.
+                    self.store()
+                        .draft_uploaded(draft.id, draft.revision, folder.id, None, None)?;
+                    let error = Error::ChangeRefused {
+                        server,
+                        what: format!("save a draft in “{}”", folder.path),
+                        detail,
+                    };
+                    tracing::warn!("{error}");
+                    self.emit(EngineEvent::AccountError {
+                        account_id,
+                        error: error.to_user(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if uploaded > 0 {
+            let drafts = self.store().folder(folder.id)?;
+            if let Err(e) = self.sync_folder_on(conn, &drafts).await {
+                tracing::warn!("listing “{}” after saving drafts failed: {e}", folder.path);
+            }
+        }
+        Ok(uploaded)
+    }
+
+    async fn upload_draft(
+        &self,
+        conn: &mut imap::Connection,
+        draft: &PendingDraft,
+        folder_id: i64,
+        path: &str,
+    ) -> Result<()> {
+        let appended = conn
+            .append_message(path, "\\Draft \\Seen", &draft.raw)
+            .await?;
+        let (_, uidvalidity) = conn.select_for_changes(path).await?;
+        let copies = conn.uids_with_message_id(&draft.message_id).await?;
+        // Without APPENDUID the newest copy is the one just appended (UIDs only grow).
+        let new_uid = appended.or_else(|| copies.iter().max().copied());
+        let mut old: Vec<u32> = copies.into_iter().filter(|u| Some(*u) != new_uid).collect();
+        if let Some(previous) = draft.server_uid {
+            if draft.folder_id == Some(folder_id)
+                && draft.uidvalidity == uidvalidity
+                && Some(previous) != new_uid
+            {
+                old.push(previous);
+            }
+        }
+        if !old.is_empty() {
+            conn.expunge_messages(&imap::uid_set(&old)).await?;
+        }
+        self.store()
+            .draft_uploaded(draft.id, draft.revision, folder_id, uidvalidity, new_uid)
+    }
+}
+
+/// The RFC 5322 form of a draft: like a message to send, but recipients may be missing, and the
+/// Message-ID is the draft's own (the same for every save).
+fn draft_message(
+    from_name: &str,
+    from_email: &str,
+    out: &OutgoingMessage,
+    message_id: &str,
+    threading: Option<mime::Threading>,
+) -> Result<Vec<u8>> {
+    use lettre::message::header::ContentType;
+
+    let from: lettre::message::Mailbox = format!(
+        "{} <{}>",
+        from_name.replace(['<', '>', '"'], ""),
+        from_email
+    )
+    .parse()
+    .or_else(|_| from_email.parse())
+    .map_err(|e| {
+        Error::InvalidInput(format!(
+            "The sender address {from_email} is not valid ({e})."
+        ))
+    })?;
+    // A draft has no envelope to send; the sender stands in so that lettre builds it.
+    let envelope =
+        lettre::address::Envelope::new(Some(from.email.clone()), vec![from.email.clone()])
+            .map_err(|e| Error::InvalidInput(format!("The draft could not be built: {e}")))?;
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .subject(out.subject.trim())
+        .message_id(Some(message_id.to_string()))
+        .user_agent(format!("Petrel/{}", env!("CARGO_PKG_VERSION")))
+        .envelope(envelope);
+    for m in mime::parse_recipients(&out.to)? {
+        builder = builder.to(m);
+    }
+    for m in mime::parse_recipients(&out.cc)? {
+        builder = builder.cc(m);
+    }
+    if let Some(t) = threading {
+        builder = builder.in_reply_to(t.in_reply_to).references(t.references);
+    }
+    let message = builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(out.body.clone())
+        .map_err(|e| Error::InvalidInput(format!("The draft could not be built: {e}")))?;
+    Ok(message.formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(to: &str, body: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            account_id: 1,
+            to: to.into(),
+            cc: String::new(),
+            subject: "Plans".into(),
+            body: body.into(),
+            in_reply_to: None,
+        }
+    }
+
+    #[test]
+    fn drafts_need_no_recipient_and_keep_their_message_id() {
+        let raw = draft_message(
+            "Ann",
+            "ann@example.org",
+            &draft("", "Grüße"),
+            "<d1@example.org>",
+            None,
+        )
+        .expect("built");
+        let text = String::from_utf8(raw).expect("utf-8");
+        assert!(text.is_ascii(), "7-bit for APPEND");
+        assert!(text.contains("Message-ID: <d1@example.org>"), "{text}");
+        assert!(!text.contains("\nTo:"), "{text}");
+        assert!(draft_message(
+            "Ann",
+            "ann@example.org",
+            &draft("not an address", ""),
+            "<d>",
+            None
+        )
+        .is_err());
+    }
+}
