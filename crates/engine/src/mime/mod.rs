@@ -105,8 +105,17 @@ pub struct ParsedBody {
 }
 
 /// Parses a whole message for the reader. Malformed mail still yields something to show.
+///
+/// Base64 parts that are neither text nor containers (images, PDFs, …) are not decoded: only
+/// their headers and size are needed here, and decoding them was the largest cost of storing
+/// bodies. They are replaced by a one-byte placeholder in a copy that mail-parser reads, and
+/// their size is the exact decoded length, counted from the encoded text (`base64_len`).
 pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
-    let (text, attachments) = match MessageParser::default().parse(&raw) {
+    let mut skipped = Vec::new();
+    undecoded_parts(&raw, 0, raw.len(), MAX_DEPTH, &mut skipped);
+    let reduced = (!skipped.is_empty()).then(|| without_parts(&raw, &mut skipped));
+    let source: &[u8] = reduced.as_deref().unwrap_or(&raw);
+    let (text, attachments) = match MessageParser::default().parse(source) {
         Some(msg) => {
             let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
             let attachments = msg
@@ -123,13 +132,24 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
                             None => ct.ctype().to_string(),
                         })
                         .unwrap_or_else(|| "application/octet-stream".to_string()),
-                    size: u32::try_from(part.contents().len()).unwrap_or(u32::MAX),
+                    size: {
+                        let (start, end) = (
+                            part.raw_body_offset() as usize,
+                            part.raw_end_offset() as usize,
+                        );
+                        let len = skipped
+                            .iter()
+                            .find(|s| start <= s.placeholder_at && s.placeholder_at <= end)
+                            .map_or(part.contents().len(), |s| s.size);
+                        u32::try_from(len).unwrap_or(u32::MAX)
+                    },
                 })
                 .collect::<Vec<_>>();
             (text, attachments)
         }
         None => (String::from_utf8_lossy(&raw).into_owned(), Vec::new()),
     };
+    drop(reduced);
     let snippet = snippet_of(&text);
     let has_attachments = !attachments.is_empty();
     ParsedBody {
@@ -141,6 +161,153 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
         snippet,
         has_attachments,
     }
+}
+
+/// How deep multiparts are followed looking for parts not to decode.
+const MAX_DEPTH: u8 = 8;
+/// What stands for an undecoded part's body in the copy mail-parser reads: valid base64.
+const PLACEHOLDER: &[u8] = b"AA==";
+
+/// A base64 part left undecoded: its body in the raw message, its decoded size, and where its
+/// placeholder ends up in the reduced copy.
+struct Undecoded {
+    start: usize,
+    end: usize,
+    size: usize,
+    placeholder_at: usize,
+}
+
+/// Collects the base64 leaf parts of `raw[start..end]` that are not text, multipart or
+/// message parts (what mail-parser would only list as attachments).
+fn undecoded_parts(raw: &[u8], start: usize, end: usize, depth: u8, out: &mut Vec<Undecoded>) {
+    let part = &raw[start..end];
+    let Some(body) = body_offset(part).map(|b| start + b) else {
+        return;
+    };
+    let Some(headers) = MessageParser::default().parse_headers(&part[..body - start]) else {
+        return;
+    };
+    let root = headers.root_part();
+    let (ctype, boundary) = match root.content_type() {
+        Some(ct) => (
+            ct.ctype().to_ascii_lowercase(),
+            ct.attribute("boundary").map(str::to_string),
+        ),
+        // No Content-Type: text/plain (or message/rfc822 in a digest), never skipped.
+        None => return,
+    };
+    match ctype.as_str() {
+        "multipart" => {
+            if depth == 0 {
+                return;
+            }
+            let Some(boundary) = boundary.filter(|b| !b.is_empty()) else {
+                return;
+            };
+            for (s, e) in subparts(raw, body, end, boundary.as_bytes()) {
+                undecoded_parts(raw, s, e, depth - 1, out);
+            }
+        }
+        "text" | "message" => {}
+        _ => {
+            let base64 = root
+                .content_transfer_encoding()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+            if base64 && end - body > PLACEHOLDER.len() {
+                out.push(Undecoded {
+                    start: body,
+                    end,
+                    size: base64_len(&raw[body..end]),
+                    placeholder_at: 0,
+                });
+            }
+        }
+    }
+}
+
+/// Where the body of a part starts: after the empty line ending its headers.
+fn body_offset(part: &[u8]) -> Option<usize> {
+    if part.starts_with(b"\r\n") {
+        return Some(2);
+    }
+    if part.starts_with(b"\n") {
+        return Some(1);
+    }
+    let mut i = 0;
+    while let Some(nl) = part[i..].iter().position(|&b| b == b'\n') {
+        let next = i + nl + 1;
+        match part.get(next..) {
+            Some([b'\r', b'\n', ..]) => return Some(next + 2),
+            Some([b'\n', ..]) => return Some(next + 1),
+            _ => i = next,
+        }
+    }
+    None
+}
+
+/// The body parts of a multipart body `raw[start..end]`, each without the line break that
+/// belongs to the next delimiter line (RFC 2046 5.1.1).
+fn subparts(raw: &[u8], start: usize, end: usize, boundary: &[u8]) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut pos = start;
+    while pos < end {
+        let line_end = raw[pos..end]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(end, |n| pos + n);
+        let line = &raw[pos..line_end];
+        if line.len() >= boundary.len() + 2
+            && line.starts_with(b"--")
+            && line[2..].starts_with(boundary)
+        {
+            let mut part_end = pos;
+            if part_end > start && raw[part_end - 1] == b'\n' {
+                part_end -= 1;
+                if part_end > start && raw[part_end - 1] == b'\r' {
+                    part_end -= 1;
+                }
+            }
+            if let Some(s) = current.take() {
+                parts.push((s, part_end.max(s)));
+            }
+            if line[2 + boundary.len()..].starts_with(b"--") {
+                return parts;
+            }
+            current = Some((line_end + 1).min(end));
+        }
+        pos = line_end + 1;
+    }
+    if let Some(s) = current {
+        parts.push((s, end));
+    }
+    parts
+}
+
+/// The decoded length of base64 text: three bytes for every four alphabet characters (line
+/// breaks, other whitespace and `=` padding are not data). Exact for well-formed base64.
+fn base64_len(encoded: &[u8]) -> usize {
+    let data = encoded
+        .iter()
+        .filter(|&&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        .count();
+    data * 3 / 4
+}
+
+/// A copy of `raw` with the bodies of `parts` (in order, not overlapping) replaced by
+/// [`PLACEHOLDER`]; records where each placeholder lands.
+fn without_parts(raw: &[u8], parts: &mut [Undecoded]) -> Vec<u8> {
+    let removed: usize = parts.iter().map(|p| p.end - p.start).sum();
+    let mut out = Vec::with_capacity(raw.len() - removed + parts.len() * PLACEHOLDER.len());
+    let mut at = 0;
+    for p in parts.iter_mut() {
+        out.extend_from_slice(&raw[at..p.start]);
+        p.placeholder_at = out.len();
+        out.extend_from_slice(PLACEHOLDER);
+        at = p.end;
+    }
+    out.extend_from_slice(&raw[at..]);
+    out
 }
 
 /// The first words of a text, on one line, quoted lines skipped.
@@ -412,6 +579,122 @@ Content-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding
         assert_eq!(p.body.attachments[0].filename, "r.pdf");
         assert_eq!(p.body.attachments[0].mime_type, "application/pdf");
         assert_eq!(p.body.attachments[0].size, 5);
+    }
+
+    /// What parse_body found before it skipped decoding: everything decoded by mail-parser.
+    fn decoded_in_full(raw: &[u8]) -> (String, Vec<AttachmentInfo>) {
+        let msg = MessageParser::default().parse(raw).unwrap();
+        let attachments = msg
+            .attachments()
+            .map(|part| AttachmentInfo {
+                filename: part
+                    .attachment_name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "attachment".to_string()),
+                mime_type: part
+                    .content_type()
+                    .map(|ct| match ct.subtype() {
+                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                        None => ct.ctype().to_string(),
+                    })
+                    .unwrap_or_else(|| "application/octet-stream".to_string()),
+                size: part.contents().len() as u32,
+            })
+            .collect();
+        let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+        (text, attachments)
+    }
+
+    fn base64_lines(data: &[u8], eol: &str) -> String {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+        encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| format!("{}{eol}", std::str::from_utf8(c).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn attachments_are_listed_without_decoding_with_exact_sizes() {
+        // Nested: mixed > (alternative > text + html) + related image + PDF + text attachment +
+        // a forwarded message; sizes chosen for every base64 padding; LF-only line ends too.
+        for eol in ["\r\n", "\n"] {
+            for size in [0usize, 1, 2, 3, 57, 58, 59, 1000, 100_001] {
+                let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+                let b64 = base64_lines(&data, eol);
+                let raw = format!(
+                    "From: a@example.org{eol}Subject: x{eol}MIME-Version: 1.0{eol}\
+Content-Type: multipart/mixed; boundary=\"outer\"{eol}{eol}preamble{eol}\
+--outer{eol}Content-Type: multipart/related; boundary=rel{eol}{eol}\
+--rel{eol}Content-Type: multipart/alternative; boundary=alt{eol}{eol}\
+--alt{eol}Content-Type: text/plain; charset=utf-8{eol}Content-Transfer-Encoding: quoted-printable{eol}{eol}\
+Gr=C3=BC=C3=9Fe, see the files{eol}--alt{eol}Content-Type: text/html{eol}{eol}<p>Hi</p>{eol}--alt--{eol}\
+--rel{eol}Content-Type: image/png; name=\"i.png\"{eol}Content-ID: <i>{eol}Content-Transfer-Encoding: base64{eol}{eol}\
+{b64}--rel--{eol}\
+--outer{eol}Content-Type: application/pdf; name=\"r.pdf\"{eol}\
+Content-Disposition: attachment; filename=\"r.pdf\"{eol}Content-Transfer-Encoding: BASE64{eol}{eol}\
+{b64}{eol}--outer{eol}Content-Type: text/plain; name=\"notes.txt\"{eol}\
+Content-Disposition: attachment; filename=\"notes.txt\"{eol}Content-Transfer-Encoding: base64{eol}{eol}\
+{notes}--outer{eol}Content-Type: message/rfc822{eol}{eol}From: b@example.org{eol}Subject: fwd{eol}{eol}inner{eol}\
+--outer--{eol}epilogue{eol}",
+                    notes = base64_lines(b"some notes\n", eol),
+                );
+                let (text, expected) = decoded_in_full(raw.as_bytes());
+                let p = parse_body(raw.clone().into_bytes());
+                assert_eq!(
+                    p.body.raw,
+                    raw.as_bytes(),
+                    "the stored message is the original"
+                );
+                assert_eq!(p.body.text, text);
+                assert!(p.body.text.contains("Grüße, see the files"));
+                assert_eq!(p.body.attachments, expected, "size {size}, eol {eol:?}");
+                let names: Vec<_> = p
+                    .body
+                    .attachments
+                    .iter()
+                    .map(|a| a.filename.as_str())
+                    .collect();
+                assert_eq!(names, ["i.png", "r.pdf", "notes.txt", "attachment"]);
+                assert_eq!(p.body.attachments[0].size as usize, size);
+                assert_eq!(p.body.attachments[1].size as usize, size);
+                assert_eq!(p.body.attachments[1].mime_type, "application/pdf");
+            }
+        }
+    }
+
+    #[test]
+    fn single_part_binary_and_broken_multiparts() {
+        let data = vec![9u8; 4000];
+        let raw = format!(
+            "From: a@example.org\r\nContent-Type: application/zip; name=a.zip\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}",
+            base64_lines(&data, "\r\n")
+        );
+        let p = parse_body(raw.clone().into_bytes());
+        assert_eq!(p.body.attachments, decoded_in_full(raw.as_bytes()).1);
+        assert_eq!(p.body.attachments[0].size, 4000);
+        // No closing delimiter, a boundary never used, no blank line after the headers.
+        for raw in [
+            format!(
+                "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+--b\r\nContent-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+                base64_lines(&data, "\r\n")
+            ),
+            "Content-Type: multipart/mixed; boundary=zz\r\n\r\nno parts here\r\n".to_string(),
+            "Content-Type: multipart/mixed; boundary=b\r\nSubject: no body".to_string(),
+        ] {
+            let (text, mut expected) = decoded_in_full(raw.as_bytes());
+            let p = parse_body(raw.into_bytes());
+            assert_eq!(p.body.text, text);
+            // mail-parser gives up decoding an unterminated base64 part and counts its encoded
+            // text; the count from the encoded text is the decoded size all the same.
+            if let Some(gif) = expected.iter_mut().find(|a| a.mime_type == "image/gif") {
+                gif.size = 4000;
+            }
+            assert_eq!(p.body.attachments, expected);
+        }
     }
 
     #[test]
