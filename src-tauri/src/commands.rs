@@ -2,8 +2,8 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage, MessageView,
-    NewAccount, OutgoingMessage, UserError,
+    Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
+    MessageView, NewAccount, OutgoingMessage, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -191,4 +191,20 @@ pub fn save_draft(
     message: OutgoingMessage,
 ) -> Reply<i64> {
     Ok(engine.save_draft(draft_id, &message)?)
+}
+
+/// Which bodies the background sync downloads ahead (window in days or all, size limit).
+#[tauri::command]
+pub fn get_body_policy(engine: State<'_, Engine>, account_id: i64) -> Reply<BodyPolicy> {
+    Ok(engine.body_policy(account_id)?)
+}
+
+#[tauri::command]
+pub fn set_body_policy(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    policy: BodyPolicy,
+) -> Reply<()> {
+    engine.set_body_policy(account_id, policy)?;
+    Ok(())
 }

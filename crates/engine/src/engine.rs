@@ -13,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::imap;
 use crate::mime;
 use crate::model::{
-    Account, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole,
-    MessagePage, MessageView, NewAccount, OutgoingMessage, Security, ServerSettings,
+    Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder,
+    FolderRole, MessagePage, MessageView, NewAccount, OutgoingMessage, Security, ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -22,8 +22,6 @@ use crate::secrets::Secrets;
 use crate::smtp;
 use crate::store::{FlagChange, Store};
 
-/// How many of the newest INBOX messages get their bodies downloaded during a sync.
-const PREFETCH_BODIES: u32 = 500;
 /// Bodies are fetched in UID sets of about this many bytes (by RFC822.SIZE) per FETCH: large
 /// enough that round trips do not matter, small enough to keep memory flat and commit often.
 const BODY_BATCH_BYTES: u64 = 4 << 20;
@@ -372,7 +370,8 @@ impl Engine {
         self.inner.store.folders(account_id)
     }
 
-    /// Syncs every folder of the account, INBOX first, then downloads the newest INBOX bodies.
+    /// Syncs every folder of the account, INBOX first, then downloads the bodies its
+    /// [`BodyPolicy`] asks for.
     /// Errors are also reported as an `AccountError` event.
     pub async fn sync_account(&self, account_id: i64) -> Result<SyncReport> {
         let result = self.sync_account_inner(account_id).await;
@@ -402,16 +401,55 @@ impl Engine {
             report.new_messages += outcome.new_ids.len();
             report.fetched += outcome.fetched;
         }
-        if let Some(inbox) = folders.iter().find(|f| f.role == Some(FolderRole::Inbox)) {
-            report.bodies = self.prefetch_bodies(&mut conn, inbox).await?;
-        }
+        report.bodies = self
+            .prefetch_bodies(&mut conn, account_id, &folders)
+            .await?;
         conn.logout().await;
         Ok(report)
     }
 
-    async fn prefetch_bodies(&self, conn: &mut imap::Connection, folder: &Folder) -> Result<usize> {
-        self.download_bodies_on(conn, folder, PREFETCH_BODIES, &mut |_, _| {})
-            .await
+    /// The account's body download settings.
+    pub fn body_policy(&self, account_id: i64) -> Result<BodyPolicy> {
+        self.inner.store.body_policy(account_id)
+    }
+
+    /// Changes the account's body download settings; the next sync pass follows them (bodies
+    /// already downloaded stay).
+    pub fn set_body_policy(&self, account_id: i64, policy: BodyPolicy) -> Result<()> {
+        self.inner.store.set_body_policy(account_id, policy)
+    }
+
+    /// Downloads, folder by folder in `folders`' order (INBOX first), the missing bodies the
+    /// account's [`BodyPolicy`] asks for: those of messages dated within the window (or all with
+    /// "keep all mail offline"), newest first, none larger than the size limit.
+    async fn prefetch_bodies(
+        &self,
+        conn: &mut imap::Connection,
+        account_id: i64,
+        folders: &[Folder],
+    ) -> Result<usize> {
+        let policy = self.inner.store.body_policy(account_id)?;
+        if !policy.keep_all_offline && policy.prefetch_days == 0 {
+            return Ok(0);
+        }
+        let since = (!policy.keep_all_offline).then(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            now - i64::from(policy.prefetch_days) * 86_400
+        });
+        let mut stored = 0;
+        for folder in folders {
+            let wanted =
+                self.inner
+                    .store
+                    .bodies_to_prefetch(folder.id, since, policy.max_prefetch_bytes)?;
+            stored += self
+                .download_listed_on(conn, folder, wanted, &mut |_, _| {})
+                .await?;
+        }
+        Ok(stored)
     }
 
     /// "Keep all mail offline": downloads the body of every message of the folder that has none
@@ -441,8 +479,21 @@ impl Engine {
         limit: u32,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<usize> {
-        type Parsed = Vec<(i64, mime::ParsedBody)>;
         let missing = self.inner.store.messages_without_body(folder.id, limit)?;
+        self.download_listed_on(conn, folder, missing, progress)
+            .await
+    }
+
+    /// Downloads the listed (id, uid, size) bodies of the folder, in that order (see
+    /// [`Engine::download_bodies_on`]).
+    async fn download_listed_on(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+        missing: Vec<(i64, u32, u32)>,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<usize> {
+        type Parsed = Vec<(i64, mime::ParsedBody)>;
         if missing.is_empty() {
             return Ok(0);
         }

@@ -136,6 +136,29 @@ pub struct Folder {
     pub total: u32,
 }
 
+/// Which message bodies an account's background sync downloads ahead of time (the rest are
+/// downloaded when a message is opened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BodyPolicy {
+    /// "Keep all mail offline": every body, however old (`prefetch_days` is then ignored).
+    pub keep_all_offline: bool,
+    /// Otherwise the bodies of messages dated within this many days, in every folder (0: none).
+    pub prefetch_days: u32,
+    /// Bodies larger than this (bytes) are never downloaded ahead, only when opened.
+    pub max_prefetch_bytes: u32,
+}
+
+impl Default for BodyPolicy {
+    fn default() -> Self {
+        BodyPolicy {
+            keep_all_offline: false,
+            prefetch_days: 30,
+            max_prefetch_bytes: 5 << 20,
+        }
+    }
+}
+
 /// A mailbox address with an optional display name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -405,6 +405,16 @@ async fn servers_without_modseq_get_the_full_flag_fallback() {
 async fn a_uidvalidity_change_starts_the_folder_over_and_keeps_bodies() {
     let t = setup("uidvalidity", 5).await;
     let mut events = t.engine.subscribe();
+    // The corpus spans two years: keep all of it offline, whatever the prefetch window.
+    t.engine
+        .set_body_policy(
+            t.account.id,
+            petrel_engine::model::BodyPolicy {
+                keep_all_offline: true,
+                ..Default::default()
+            },
+        )
+        .expect("policy");
     let report = t.engine.sync_account(t.account.id).await.expect("sync");
     assert_eq!(report.bodies, 5, "the INBOX bodies are downloaded");
     let inbox = t.inbox();
@@ -748,22 +758,25 @@ async fn idle_is_reissued_on_the_same_connection_and_keeps_delivering() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_all_mail_offline_downloads_every_body_once() {
     let t = setup("offline", 620).await;
+    // No prefetch (a window of 0 days): every body is left to download_all_bodies.
+    t.engine
+        .set_body_policy(
+            t.account.id,
+            petrel_engine::model::BodyPolicy {
+                prefetch_days: 0,
+                ..Default::default()
+            },
+        )
+        .expect("policy");
     let report = t.engine.sync_account(t.account.id).await.expect("sync");
-    assert_eq!(
-        report.bodies, 500,
-        "a sync prefetches the newest 500 bodies"
-    );
+    assert_eq!(report.bodies, 0, "nothing prefetched");
     let inbox = t.inbox();
     let missing = t
         .engine
         .store()
         .messages_without_body(inbox.id, u32::MAX)
         .expect("store");
-    assert_eq!(missing.len(), 120);
-    assert!(
-        missing.iter().all(|(_, uid, _)| *uid <= 120),
-        "the oldest are left"
-    );
+    assert_eq!(missing.len(), 620);
 
     let mut calls = Vec::new();
     let got = t
@@ -771,8 +784,8 @@ async fn keep_all_mail_offline_downloads_every_body_once() {
         .download_all_bodies(inbox.id, |done, total| calls.push((done, total)))
         .await
         .expect("download");
-    assert_eq!(got, 120);
-    assert_eq!(calls.last(), Some(&(120, 120)), "{calls:?}");
+    assert_eq!(got, 620);
+    assert_eq!(calls.last(), Some(&(620, 620)), "{calls:?}");
     assert!(calls.windows(2).all(|w| w[0].0 < w[1].0), "{calls:?}");
     let store = t.engine.store();
     assert!(store

@@ -7,6 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
+import type { BodyPolicy } from "./bindings/BodyPolicy";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
@@ -46,6 +47,16 @@ export function discoverSettings(email: string, onProgress: (p: DiscoveryProgres
 /** Tests the connection for real, stores the account and starts its first sync: may take seconds. */
 export function addAccount(account: NewAccount): Promise<Account> {
   return call("add_account", { account });
+}
+
+/** Which bodies the background sync downloads ahead: a window in days, or all; never above the size limit. */
+export function getBodyPolicy(accountId: number): Promise<BodyPolicy> {
+  return call("get_body_policy", { accountId });
+}
+
+/** Takes effect at the next sync pass; bodies already downloaded stay. */
+export function setBodyPolicy(accountId: number, policy: BodyPolicy): Promise<null> {
+  return call("set_body_policy", { accountId, policy });
 }
 
 export function listFolders(accountId: number): Promise<Folder[]> {

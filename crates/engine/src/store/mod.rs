@@ -9,6 +9,7 @@ mod drafts;
 mod folders;
 mod messages;
 mod operations;
+mod prefetch;
 mod schema;
 
 use std::path::{Path, PathBuf};

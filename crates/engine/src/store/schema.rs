@@ -126,6 +126,11 @@ const MIGRATIONS: &[&str] = &[
         saved_at    INTEGER NOT NULL DEFAULT (unixepoch())
     ) STRICT;
     CREATE INDEX drafts_by_account ON drafts (account_id, id);",
+    // 7: which bodies the background sync downloads ahead (`model::BodyPolicy`): those of the
+    // last `prefetch_days` days, or all of them, never those above `max_prefetch_bytes`.
+    "ALTER TABLE accounts ADD COLUMN keep_all_offline INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN prefetch_days INTEGER NOT NULL DEFAULT 30;
+    ALTER TABLE accounts ADD COLUMN max_prefetch_bytes INTEGER NOT NULL DEFAULT 5242880;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

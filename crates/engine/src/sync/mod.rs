@@ -7,8 +7,9 @@
 //!   server has said nothing for [`SyncConfig::idle_quiet`] the connection is probed with DONE and
 //!   NOOP, each answer due within [`SyncConfig::answer_within`], so a dead connection is noticed
 //!   within a minute. Lost connections are re-made with exponential backoff.
-//! - **poll**: a full pass over every folder (and the INBOX's newest bodies) at start and every
-//!   [`SyncConfig::poll_every`]; for a server without IDLE this is also how the INBOX is checked.
+//! - **poll**: a full pass over every folder (and the bodies the account's `BodyPolicy` asks for)
+//!   at start and every [`SyncConfig::poll_every`]; for a server without IDLE this is also how
+//!   the INBOX is checked.
 //!
 //! - **replay**: sends the user's queued changes ([`operations`]) to the server whenever one is
 //!   queued (and at start, for what an earlier run left), retrying with backoff while the server
