@@ -363,7 +363,20 @@ impl Engine {
         conn: &mut imap::Connection,
         account_id: i64,
     ) -> Result<Vec<Folder>> {
-        let entries = conn.list_folders().await?;
+        let mut entries = conn.list_folders().await?;
+        match conn.subscribed_paths().await {
+            Ok(subscribed) => {
+                for e in &mut entries {
+                    e.subscribed =
+                        e.role == Some(FolderRole::Inbox) || subscribed.contains(&e.path);
+                }
+            }
+            // Subscriptions are a hint; the folders themselves matter.
+            Err(Error::Protocol { detail, .. }) => {
+                tracing::info!("the subscribed folders could not be listed: {detail}")
+            }
+            Err(e) => return Err(e),
+        }
         if self.inner.store.sync_folder_list(account_id, &entries)? {
             self.emit(EngineEvent::FoldersChanged { account_id });
         }

@@ -134,6 +134,8 @@ pub struct Folder {
     pub role: Option<FolderRole>,
     pub unread: u32,
     pub total: u32,
+    /// Subscribed on the server (other mail programs may show only subscribed folders).
+    pub subscribed: bool,
 }
 
 /// Which message bodies an account's background sync downloads ahead of time (the rest are

@@ -1,6 +1,6 @@
 //! Folder changes against the real Dovecot from petrel-testkit: create (top level and inside a
 //! folder), rename (messages and sync state kept, subfolders follow), delete with its messages,
-//! subscribe/unsubscribe; INBOX and special folders refused; an unreachable server refused
+//! subscribe/unsubscribe (the subscription state stored, also when changed elsewhere); INBOX and special folders refused; an unreachable server refused
 //! with nothing changed.
 
 use petrel_engine::engine::server;
@@ -219,11 +219,27 @@ async fn inbox_and_special_folders_are_refused_and_subscriptions_reach_the_serve
         .await
         .expect("unsubscribe");
     assert!(!t.on_server(true).contains(&"Lists".to_string()));
+    assert!(
+        !t.folder("Lists").expect("Lists").subscribed,
+        "the store follows"
+    );
     t.engine
         .set_folder_subscribed(f.id, true)
         .await
         .expect("subscribe");
     assert!(t.on_server(true).contains(&"Lists".to_string()));
+    assert!(t.folder("Lists").expect("Lists").subscribed);
+
+    // Unsubscribed elsewhere: the next sync shows it. INBOX always counts as subscribed.
+    t.servers
+        .doveadm(&["mailbox", "unsubscribe", "-u", &t.user.email, "Lists"])
+        .expect("doveadm");
+    let mut events = t.engine.subscribe();
+    t.engine.sync_account(t.account.id).await.expect("sync");
+    assert!(folders_changed(&mut events));
+    assert!(!t.folder("Lists").expect("Lists").subscribed);
+    assert!(t.folder("INBOX").expect("INBOX").subscribed);
+    assert!(t.folder("Trash").expect("Trash").subscribed);
 
     // A hierarchy delimiter in a new name is refused before anything is sent.
     let e = t

@@ -14,6 +14,7 @@ function folder(path: string, role: FolderRole | null = null, name?: string): Fo
     role,
     unread: 0,
     total: 0,
+    subscribed: true,
   };
 }
 

@@ -23,6 +23,20 @@ impl Connection {
         self.run_checked(&format!("DELETE {}", quoted(path)?)).await
     }
 
+    /// The paths of the subscribed folders (`LSUB "" "*"`).
+    pub async fn subscribed_paths(&mut self) -> Result<std::collections::HashSet<String>> {
+        let host = self.host.clone();
+        let mut out = std::collections::HashSet::new();
+        let mut names = super::within(&host, self.session.lsub(Some(""), Some("*")))
+            .await?
+            .map_err(|e| super::imap_error(&host, e))?;
+        while let Some(name) = super::next_within(&host, &mut names).await? {
+            let name = name.map_err(|e| super::imap_error(&host, e))?;
+            out.insert(name.name().to_string());
+        }
+        Ok(out)
+    }
+
     /// `SUBSCRIBE` (`true`) or `UNSUBSCRIBE` (`false`).
     pub async fn set_subscribed(&mut self, path: &str, subscribed: bool) -> Result<()> {
         let verb = if subscribed {
@@ -68,6 +82,8 @@ pub(super) fn entry_from_name(n: &Name) -> FolderEntry {
         delimiter,
         role,
         selectable,
+        // Until LSUB says otherwise (see `Connection::subscribed_paths`).
+        subscribed: true,
     }
 }
 
@@ -168,6 +184,7 @@ mod tests {
             delimiter: Some(".".into()),
             role,
             selectable: true,
+            subscribed: true,
         }
     }
 

@@ -13,6 +13,8 @@ pub struct FolderEntry {
     pub delimiter: Option<String>,
     pub role: Option<FolderRole>,
     pub selectable: bool,
+    /// Subscribed on the server (in its LSUB answer; INBOX always is).
+    pub subscribed: bool,
 }
 
 /// What the sync engine remembers about a folder between runs.
@@ -36,6 +38,7 @@ fn folder_from_row(row: &Row<'_>) -> rusqlite::Result<Folder> {
         role: role.as_deref().and_then(FolderRole::parse),
         unread: row.get(5)?,
         total: row.get(6)?,
+        subscribed: row.get::<_, i64>(7)? != 0,
     })
 }
 
@@ -49,11 +52,14 @@ impl Store {
             .map_err(Error::storage("updating folders"))?;
         let mut changed = false;
         {
-            let mut existing: std::collections::BTreeMap<String, (i64, Option<String>, bool)> =
-                Default::default();
+            let mut existing: std::collections::BTreeMap<
+                String,
+                (i64, Option<String>, bool, bool),
+            > = Default::default();
             let mut stmt = tx
                 .prepare_cached(
-                    "SELECT id, path, role, selectable FROM folders WHERE account_id = ?1",
+                    "SELECT id, path, role, selectable, subscribed FROM folders
+                     WHERE account_id = ?1",
                 )
                 .map_err(Error::storage("updating folders"))?;
             let rows = stmt
@@ -64,6 +70,7 @@ impl Store {
                             r.get::<_, i64>(0)?,
                             r.get::<_, Option<String>>(2)?,
                             r.get::<_, i64>(3)? != 0,
+                            r.get::<_, i64>(4)? != 0,
                         ),
                     ))
                 })
@@ -78,32 +85,45 @@ impl Store {
                 delimiter,
                 role,
                 selectable,
+                subscribed,
             } in folders
             {
                 let role_str = role.map(|r| r.as_str().to_string());
                 match existing.remove(path) {
-                    Some((_, old_role, old_sel))
-                        if old_role == role_str && old_sel == *selectable => {}
-                    Some((id, _, _)) => {
+                    Some((_, old_role, old_sel, old_sub))
+                        if old_role == role_str
+                            && old_sel == *selectable
+                            && old_sub == *subscribed => {}
+                    Some((id, _, _, _)) => {
                         tx.execute(
-                            "UPDATE folders SET role = ?2, selectable = ?3 WHERE id = ?1",
-                            params![id, role_str, *selectable as i64],
+                            "UPDATE folders SET role = ?2, selectable = ?3, subscribed = ?4
+                             WHERE id = ?1",
+                            params![id, role_str, *selectable as i64, *subscribed as i64],
                         )
                         .map_err(Error::storage("updating folders"))?;
                         changed = true;
                     }
                     None => {
                         tx.execute(
-                            "INSERT INTO folders (account_id, path, name, delimiter, role, selectable)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            params![account_id, path, name, delimiter, role_str, *selectable as i64],
+                            "INSERT INTO folders (account_id, path, name, delimiter, role, selectable,
+                                 subscribed)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            params![
+                                account_id,
+                                path,
+                                name,
+                                delimiter,
+                                role_str,
+                                *selectable as i64,
+                                *subscribed as i64
+                            ],
                         )
                         .map_err(Error::storage("updating folders"))?;
                         changed = true;
                     }
                 }
             }
-            for (_, (id, _, _)) in existing {
+            for (_, (id, _, _, _)) in existing {
                 tx.execute("DELETE FROM folders WHERE id = ?1", [id])
                     .map_err(Error::storage("updating folders"))?;
                 changed = true;
@@ -130,6 +150,17 @@ impl Store {
             )
             .optional()
             .map_err(Error::storage("reading a folder"))
+    }
+
+    /// Records the folder's subscription as the server now has it.
+    pub fn set_folder_subscribed(&self, folder_id: i64, subscribed: bool) -> Result<()> {
+        self.writer()
+            .execute(
+                "UPDATE folders SET subscribed = ?2 WHERE id = ?1",
+                params![folder_id, subscribed as i64],
+            )
+            .map_err(Error::storage("updating a folder"))?;
+        Ok(())
     }
 
     /// After the server renamed `from` to `to`: the folder and the folders below it get their
@@ -174,7 +205,7 @@ impl Store {
             .prepare_cached(
                 "SELECT f.id, f.account_id, f.path, f.name, f.role,
                         (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id)
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed
                  FROM folders f
                  WHERE f.account_id = ?1 AND f.selectable = 1
                  ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2
@@ -194,7 +225,7 @@ impl Store {
             .query_row(
                 "SELECT f.id, f.account_id, f.path, f.name, f.role,
                         (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id)
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed
                  FROM folders f WHERE f.id = ?1",
                 [folder_id],
                 folder_from_row,

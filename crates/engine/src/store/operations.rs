@@ -663,6 +663,7 @@ mod tests {
             delimiter: Some("/".into()),
             role: None,
             selectable: true,
+            subscribed: true,
         }
     }
 

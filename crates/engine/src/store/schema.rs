@@ -131,6 +131,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE accounts ADD COLUMN keep_all_offline INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE accounts ADD COLUMN prefetch_days INTEGER NOT NULL DEFAULT 30;
     ALTER TABLE accounts ADD COLUMN max_prefetch_bytes INTEGER NOT NULL DEFAULT 5242880;",
+    // 8: whether the user subscribed to the folder on the server (LSUB).
+    "ALTER TABLE folders ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -136,6 +136,7 @@ impl Engine {
         let outcome = refused_as(&what, conn.set_subscribed(&folder.path, subscribed).await);
         conn.logout().await;
         outcome?;
+        self.store().set_folder_subscribed(folder_id, subscribed)?;
         self.emit(EngineEvent::FoldersChanged {
             account_id: folder.account_id,
         });

@@ -9,4 +9,8 @@ path: string,
 /**
  * The last path segment, for display.
  */
-name: string, role: FolderRole | null, unread: number, total: number, };
+name: string, role: FolderRole | null, unread: number, total: number, 
+/**
+ * Subscribed on the server (other mail programs may show only subscribed folders).
+ */
+subscribed: boolean, };
