@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "delete_folder",
     "set_folder_subscribed",
     "save_draft",
+    "discard_draft",
     "get_body_policy",
     "set_body_policy",
 ];

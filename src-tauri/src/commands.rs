@@ -208,3 +208,10 @@ pub fn set_body_policy(
     engine.set_body_policy(account_id, policy)?;
     Ok(())
 }
+
+/// Discards a draft (sent or thrown away); its copy in the Drafts folder goes in the background.
+#[tauri::command]
+pub fn discard_draft(engine: State<'_, Engine>, draft_id: i64) -> Reply<()> {
+    engine.discard_draft(draft_id)?;
+    Ok(())
+}

@@ -42,6 +42,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::delete_folder,
             commands::set_folder_subscribed,
             commands::save_draft,
+            commands::discard_draft,
             commands::get_body_policy,
             commands::set_body_policy,
         ])

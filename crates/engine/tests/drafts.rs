@@ -1,6 +1,6 @@
 //! Drafts against the real Dovecot from petrel-testkit: saved locally at once, uploaded to the
 //! Drafts folder by the replayer, the previous copy replaced (exactly one copy after several
-//! saves), kept while the server is unreachable; APPENDUID read back, and the Message-ID search
+//! saves), kept while the server is unreachable, discarded (its copy deleted); APPENDUID read back, and the Message-ID search
 //! that stands in without UIDPLUS.
 
 use petrel_engine::engine::server;
@@ -165,6 +165,27 @@ async fn saving_a_draft_twice_leaves_exactly_one_copy_on_the_server() {
     let mut all = t.server_drafts();
     all.sort();
     assert_eq!(all, vec!["another draft", "fourth version"]);
+
+    // Sent or thrown away: discarded here at once, and its copy leaves the server.
+    t.engine.discard_draft(id).expect("discard");
+    assert!(
+        t.engine.store().draft_raw(id).is_ok(),
+        "kept until the server is told"
+    );
+    assert!(
+        t.engine.save_draft(Some(id), &t.draft("too late")).is_err(),
+        "a discarded draft cannot be saved again"
+    );
+    t.engine.replay(t.account.id).await.expect("replay");
+    assert_eq!(t.server_drafts(), vec!["another draft".to_string()]);
+    assert!(t.engine.store().draft_raw(id).is_err(), "forgotten");
+    assert_eq!(
+        t.engine
+            .store()
+            .pending_draft_count(t.account.id)
+            .expect("store"),
+        0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

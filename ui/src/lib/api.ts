@@ -94,6 +94,11 @@ export function saveDraft(draftId: number | null, message: OutgoingMessage): Pro
   return call("save_draft", { draftId, message });
 }
 
+/** Discards a draft (sent or thrown away); its copy in the Drafts folder is deleted in the background. */
+export function discardDraft(draftId: number): Promise<null> {
+  return call("discard_draft", { draftId });
+}
+
 // The user's changes: applied to the local store before these resolve (no network wait), then
 // replayed on the server by the engine; `FolderChanged` events follow for the folders involved.
 

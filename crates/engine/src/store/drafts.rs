@@ -18,6 +18,8 @@ pub struct PendingDraft {
     pub folder_id: Option<i64>,
     pub uidvalidity: Option<u32>,
     pub server_uid: Option<u32>,
+    /// Discarded by the user: its copies on the server are to be deleted, then the row.
+    pub discarded: bool,
 }
 
 impl Store {
@@ -45,7 +47,7 @@ impl Store {
                 let changed = conn
                     .execute(
                         "UPDATE drafts SET raw = ?3, revision = revision + 1, saved_at = unixepoch()
-                         WHERE id = ?1 AND account_id = ?2",
+                         WHERE id = ?1 AND account_id = ?2 AND discarded = 0",
                         params![id, account_id, raw],
                     )
                     .map_err(Error::storage(ctx))?;
@@ -87,7 +89,7 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, account_id, message_id, raw, revision, folder_id, uidvalidity,
-                        server_uid
+                        server_uid, discarded
                  FROM drafts WHERE account_id = ?1 AND uploaded < revision ORDER BY id",
             )
             .map_err(Error::storage("reading drafts"))?;
@@ -102,11 +104,35 @@ impl Store {
                     folder_id: r.get(5)?,
                     uidvalidity: r.get(6)?,
                     server_uid: r.get(7)?,
+                    discarded: r.get::<_, i64>(8)? != 0,
                 })
             })
             .map_err(Error::storage("reading drafts"))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(Error::storage("reading drafts"))
+    }
+
+    /// Marks a draft discarded (its server copies are deleted by the replayer); returns its
+    /// account.
+    pub fn discard_draft(&self, draft_id: i64) -> Result<i64> {
+        self.writer()
+            .query_row(
+                "UPDATE drafts SET discarded = 1, revision = revision + 1 WHERE id = ?1
+                 RETURNING account_id",
+                [draft_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("discarding a draft"))?
+            .ok_or_else(|| Error::NotFound("The draft".into()))
+    }
+
+    /// Forgets a draft for good (after its server copies are gone).
+    pub fn forget_draft(&self, draft_id: i64) -> Result<()> {
+        self.writer()
+            .execute("DELETE FROM drafts WHERE id = ?1", [draft_id])
+            .map_err(Error::storage("discarding a draft"))?;
+        Ok(())
     }
 
     /// How many drafts of the account wait to be uploaded.

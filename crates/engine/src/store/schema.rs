@@ -133,6 +133,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts ADD COLUMN max_prefetch_bytes INTEGER NOT NULL DEFAULT 5242880;",
     // 8: whether the user subscribed to the folder on the server (LSUB).
     "ALTER TABLE folders ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;",
+    // 9: a discarded draft waits here until its copies on the server are deleted.
+    "ALTER TABLE drafts ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -4,7 +4,8 @@
 //! sync pass): APPEND the new copy (its UID from APPENDUID when the server offers UIDPLUS), then
 //! delete the previous copies of the same draft — the UID recorded at the last upload, and any
 //! copy found by the draft's Message-ID (which stays the same across saves), so a crash between
-//! the two steps or a server without UIDPLUS leaves no duplicate behind.
+//! the two steps or a server without UIDPLUS leaves no duplicate behind. A discarded draft
+//! ([`Engine::discard_draft`]) has its copies deleted the same way, then is forgotten.
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -53,6 +54,14 @@ impl Engine {
         Ok(id)
     }
 
+    /// Discards a draft (sent, or thrown away): gone here at once, and its copies in the Drafts
+    /// folder are deleted in the background. Saving it again afterwards fails.
+    pub fn discard_draft(&self, draft_id: i64) -> Result<()> {
+        self.store().discard_draft(draft_id)?;
+        self.operations_queued();
+        Ok(())
+    }
+
     /// Uploads the account's pending drafts over `conn` (see the module comment). Returns how
     /// many were uploaded. Drafts stay pending while the account has no Drafts folder.
     pub(crate) async fn upload_drafts_on(
@@ -68,25 +77,44 @@ impl Engine {
             .store()
             .folder_by_role(account_id, FolderRole::Drafts)?
         else {
+            for draft in pending.iter().filter(|d| d.discarded) {
+                self.store().forget_draft(draft.id)?;
+            }
             tracing::info!("account {account_id}: no Drafts folder; drafts stay on this computer");
             return Ok(0);
         };
         let mut uploaded = 0;
         for draft in &pending {
-            match self
-                .upload_draft(conn, draft, folder.id, &folder.path)
-                .await
-            {
+            let done = if draft.discarded {
+                self.remove_draft_copies(conn, draft, folder.id, &folder.path)
+                    .await
+            } else {
+                self.upload_draft(conn, draft, folder.id, &folder.path)
+                    .await
+            };
+            match done {
                 Ok(()) => uploaded += 1,
                 Err(Error::Protocol { server, detail })
                     if !super::operations::passing_refusal(&detail) =>
                 {
-                    // Kept here; not retried until it is saved again.
-                    self.store()
-                        .draft_uploaded(draft.id, draft.revision, folder.id, None, None)?;
+                    // A saved draft is kept here, not retried until it is saved again; a
+                    // discarded one is forgotten.
+                    let what = if draft.discarded {
+                        self.store().forget_draft(draft.id)?;
+                        format!("delete a discarded draft from “{}”", folder.path)
+                    } else {
+                        self.store().draft_uploaded(
+                            draft.id,
+                            draft.revision,
+                            folder.id,
+                            None,
+                            None,
+                        )?;
+                        format!("save a draft in “{}”", folder.path)
+                    };
                     let error = Error::ChangeRefused {
                         server,
-                        what: format!("save a draft in “{}”", folder.path),
+                        what,
                         detail,
                     };
                     tracing::warn!("{error}");
@@ -105,6 +133,27 @@ impl Engine {
             }
         }
         Ok(uploaded)
+    }
+
+    /// Deletes every copy of a discarded draft from the Drafts folder, then forgets it.
+    async fn remove_draft_copies(
+        &self,
+        conn: &mut imap::Connection,
+        draft: &PendingDraft,
+        folder_id: i64,
+        path: &str,
+    ) -> Result<()> {
+        let (_, uidvalidity) = conn.select_for_changes(path).await?;
+        let mut copies = conn.uids_with_message_id(&draft.message_id).await?;
+        if let Some(previous) = draft.server_uid {
+            if draft.folder_id == Some(folder_id) && draft.uidvalidity == uidvalidity {
+                copies.push(previous);
+            }
+        }
+        if !copies.is_empty() {
+            conn.expunge_messages(&imap::uid_set(&copies)).await?;
+        }
+        self.store().forget_draft(draft.id)
     }
 
     async fn upload_draft(
