@@ -246,37 +246,35 @@ fn body_offset(part: &[u8]) -> Option<usize> {
 }
 
 /// The body parts of a multipart body `raw[start..end]`, each without the line break that
-/// belongs to the next delimiter line (RFC 2046 5.1.1).
+/// belongs to the next delimiter line (RFC 2046 5.1.1). Delimiter lines are found by looking for
+/// `-` only: base64 has none, so attachments are skipped a word at a time.
 fn subparts(raw: &[u8], start: usize, end: usize, boundary: &[u8]) -> Vec<(usize, usize)> {
     let mut parts = Vec::new();
     let mut current: Option<usize> = None;
     let mut pos = start;
-    while pos < end {
-        let line_end = raw[pos..end]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(end, |n| pos + n);
-        let line = &raw[pos..line_end];
-        if line.len() >= boundary.len() + 2
-            && line.starts_with(b"--")
-            && line[2..].starts_with(boundary)
-        {
-            let mut part_end = pos;
-            if part_end > start && raw[part_end - 1] == b'\n' {
-                part_end -= 1;
-                if part_end > start && raw[part_end - 1] == b'\r' {
-                    part_end -= 1;
-                }
-            }
-            if let Some(s) = current.take() {
-                parts.push((s, part_end.max(s)));
-            }
-            if line[2 + boundary.len()..].starts_with(b"--") {
-                return parts;
-            }
-            current = Some((line_end + 1).min(end));
+    while let Some(dash) = find_byte(&raw[pos..end], b'-').map(|d| pos + d) {
+        let rest = &raw[dash..end];
+        let at_line_start = dash == start || raw[dash - 1] == b'\n';
+        if !(at_line_start && rest.starts_with(b"--") && rest[2..].starts_with(boundary)) {
+            pos = dash + 1;
+            continue;
         }
-        pos = line_end + 1;
+        let line_end = find_byte(rest, b'\n').map_or(end, |n| dash + n);
+        let mut part_end = dash;
+        if part_end > start && raw[part_end - 1] == b'\n' {
+            part_end -= 1;
+            if part_end > start && raw[part_end - 1] == b'\r' {
+                part_end -= 1;
+            }
+        }
+        if let Some(s) = current.take() {
+            parts.push((s, part_end.max(s)));
+        }
+        if rest[2 + boundary.len()..].starts_with(b"--") {
+            return parts;
+        }
+        current = Some((line_end + 1).min(end));
+        pos = (line_end + 1).min(end);
     }
     if let Some(s) = current {
         parts.push((s, end));
@@ -284,13 +282,46 @@ fn subparts(raw: &[u8], start: usize, end: usize, boundary: &[u8]) -> Vec<(usize
     parts
 }
 
-/// The decoded length of base64 text: three bytes for every four alphabet characters (line
-/// breaks, other whitespace and `=` padding are not data). Exact for well-formed base64.
-fn base64_len(encoded: &[u8]) -> usize {
-    let data = encoded
+/// The position of the first `needle` in `hay`, eight bytes at a time.
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO * u64::from(needle);
+    let mut chunks = hay.chunks_exact(8);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
+        // The lowest flagged byte is the first zero byte of `w` (false flags only above it).
+        let zero = w.wrapping_sub(LO) & !w & HI;
+        if zero != 0 {
+            return Some(i * 8 + (zero.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = hay.len() - chunks.remainder().len();
+    chunks
+        .remainder()
         .iter()
-        .filter(|&&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-        .count();
+        .position(|&b| b == needle)
+        .map(|p| done + p)
+}
+
+/// The decoded length of base64 text: three bytes for every four data characters, counted line
+/// by line (line breaks, trailing whitespace and `=` padding are not data). Exact for base64 as
+/// RFC 2045 writes it; a space inside a line (never seen in practice) would count as 3/4 byte.
+fn base64_len(encoded: &[u8]) -> usize {
+    let mut data = 0;
+    let mut pos = 0;
+    while pos < encoded.len() {
+        let end = find_byte(&encoded[pos..], b'\n').map_or(encoded.len(), |n| pos + n);
+        let mut line = &encoded[pos..end];
+        while let [rest @ .., last] = line {
+            if !matches!(last, b'\r' | b' ' | b'\t' | b'=') {
+                break;
+            }
+            line = rest;
+        }
+        data += line.len();
+        pos = end + 1;
+    }
     data * 3 / 4
 }
 
@@ -695,6 +726,23 @@ Content-Transfer-Encoding: base64\r\n\r\n{}",
             }
             assert_eq!(p.body.attachments, expected);
         }
+    }
+
+    #[test]
+    fn find_byte_agrees_with_position() {
+        let hay: Vec<u8> = (0..300u32).map(|i| (i * 37 % 256) as u8).collect();
+        for start in 0..20 {
+            for needle in [0u8, 1, b'\n', b'-', 0x80, 0xff, 0x7f] {
+                let h = &hay[start..];
+                assert_eq!(
+                    find_byte(h, needle),
+                    h.iter().position(|&b| b == needle),
+                    "{start} {needle}"
+                );
+            }
+        }
+        assert_eq!(find_byte(b"", b'-'), None);
+        assert_eq!(base64_len(b"SGVsbG8=\r\nSGk=\r\n"), 7);
     }
 
     #[test]
