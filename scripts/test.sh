@@ -35,6 +35,8 @@ step() {
 skip() { names+=("$1"); results+=(SKIP); durations+=(0); printf '\n━━ %s: skipped (%s)\n' "$1" "$2"; }
 
 servers="$PETREL_ROOT/tests/servers/mailservers.sh"
+# The testkit finds its script through this, whichever checkout built the shared build folder.
+export PETREL_TESTKIT_SCRIPT="$servers"
 started_servers=
 stop_servers() {
   if [ -n "$started_servers" ]; then

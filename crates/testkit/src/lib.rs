@@ -107,12 +107,25 @@ impl Servers {
 
     /// The path of `mailservers.sh`: `$PETREL_TESTKIT_SCRIPT`, or the one in this repository.
     pub fn script() -> PathBuf {
-        std::env::var_os("PETREL_TESTKIT_SCRIPT")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/servers/mailservers.sh")
+        const RELATIVE: &str = "tests/servers/mailservers.sh";
+        if let Some(path) = std::env::var_os("PETREL_TESTKIT_SCRIPT").filter(|v| !v.is_empty()) {
+            return PathBuf::from(path);
+        }
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(RELATIVE);
+        if built_from.exists() {
+            return built_from;
+        }
+        // A binary built from another checkout (a shared build folder): look upwards from here.
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| {
+                cwd.ancestors()
+                    .map(|dir| dir.join(RELATIVE))
+                    .find(|candidate| candidate.exists())
             })
+            .unwrap_or(built_from)
     }
 
     /// Starts (or finds running) the servers in `dir` and reads their `env` file.
