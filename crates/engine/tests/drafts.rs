@@ -3,57 +3,13 @@
 //! saves), kept while the server is unreachable, discarded (its copy deleted); APPENDUID read back, and the Message-ID search
 //! that stands in without UIDPLUS.
 
-use petrel_engine::engine::server;
-use petrel_engine::model::{Account, NewAccount, OutgoingMessage, Security};
-use petrel_engine::secrets::Secrets;
-use petrel_engine::Engine;
-use petrel_testkit::{Servers, TestUser};
+use petrel_engine::model::OutgoingMessage;
 
-struct Setup {
-    servers: &'static Servers,
-    _dir: tempfile::TempDir,
-    engine: Engine,
-    user: TestUser,
-    account: Account,
-}
+mod common;
+use common::Setup;
 
 async fn setup(prefix: &str) -> Setup {
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine =
-        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
-    let user = servers.new_user(prefix).expect("user");
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Drafts Test".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            imap: server(
-                &servers.host,
-                Some(servers.imaps_port),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
-        .await
-        .expect("account");
-    engine.sync_account(account.id).await.expect("first sync");
-    Setup {
-        servers,
-        _dir: dir,
-        engine,
-        user,
-        account,
-    }
+    common::setup(prefix, "Drafts Test", 0).await
 }
 
 impl Setup {

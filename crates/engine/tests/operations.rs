@@ -5,71 +5,17 @@
 
 use std::time::{Duration, Instant};
 
-use petrel_engine::engine::server;
-use petrel_engine::model::{Account, EngineEvent, Folder, NewAccount, Security};
-use petrel_engine::secrets::Secrets;
+use petrel_engine::model::{EngineEvent, Folder};
 use petrel_engine::store::FlagChange;
-use petrel_engine::{Engine, SyncConfig};
-use petrel_testkit::{corpus, Servers, TestUser};
+use petrel_engine::SyncConfig;
+use petrel_testkit::corpus;
 
-struct Setup {
-    servers: &'static Servers,
-    dir: tempfile::TempDir,
-    engine: Engine,
-    user: TestUser,
-    account: Account,
-}
-
-fn open_engine(dir: &std::path::Path) -> Engine {
-    Engine::open(dir, Secrets::file(dir.join("secrets.json"))).expect("engine")
-}
+mod common;
+use common::{open_engine, Setup};
 
 /// A fresh user with `n` messages in the INBOX, added as an account and synced once.
 async fn setup(prefix: &str, n: usize) -> Setup {
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = open_engine(dir.path());
-    let user = servers.new_user(prefix).expect("user");
-    if n > 0 {
-        servers
-            .fill_mailbox(
-                &user.email,
-                "INBOX",
-                &corpus::generate(n, 7, &servers.domain),
-            )
-            .expect("fill");
-    }
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Operations Test".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            imap: server(
-                &servers.host,
-                Some(servers.imaps_port),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
-        .await
-        .expect("account");
-    engine.sync_account(account.id).await.expect("first sync");
-    Setup {
-        servers,
-        dir,
-        engine,
-        user,
-        account,
-    }
+    common::setup(prefix, "Operations Test", n).await
 }
 
 impl Setup {

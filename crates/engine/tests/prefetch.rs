@@ -2,11 +2,11 @@
 //! bodies of recent mail in every folder (the window), leaves older ones and large ones to be
 //! downloaded on open, and "keep all mail offline" takes every body within the size limit.
 
-use petrel_engine::engine::server;
-use petrel_engine::model::{Account, BodyPolicy, NewAccount, Security};
-use petrel_engine::secrets::Secrets;
+use petrel_engine::model::{Account, BodyPolicy};
 use petrel_engine::Engine;
-use petrel_testkit::{Servers, TestUser};
+use petrel_testkit::TestUser;
+
+mod common;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -57,11 +57,9 @@ fn message(subject: &str, days_ago: i64, body_bytes: usize) -> Vec<u8> {
 }
 
 async fn setup(prefix: &str) -> Setup {
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    let servers = common::servers();
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine =
-        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
+    let engine = common::open_engine(dir.path());
     let user: TestUser = servers.new_user(prefix).expect("user");
     servers
         .fill_mailbox(
@@ -86,25 +84,7 @@ async fn setup(prefix: &str) -> Setup {
         )
         .expect("fill");
     let account = engine
-        .add_account(NewAccount {
-            display_name: "Prefetch Test".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            imap: server(
-                &servers.host,
-                Some(servers.imaps_port),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
+        .add_account(common::tls_account(servers, &user, "Prefetch Test"))
         .await
         .expect("account");
     Setup {

@@ -1,0 +1,83 @@
+//! What the engine's integration tests share: an engine on a fresh data folder and an account of
+//! a fresh test user on the real Dovecot + Postfix (IMAPS and submissions, TLS verified against
+//! the test CA, trusted through `SSL_CERT_FILE`). Each test binary uses part of it.
+#![allow(dead_code)]
+
+use petrel_engine::engine::server;
+use petrel_engine::model::{Account, NewAccount, Security};
+use petrel_engine::secrets::Secrets;
+use petrel_engine::Engine;
+use petrel_testkit::{corpus, Servers, TestUser};
+
+/// The shared test servers, with their CA trusted by this process.
+pub fn servers() -> &'static Servers {
+    let servers = Servers::shared().expect("test mail servers");
+    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    servers
+}
+
+/// An engine on `dir`, passwords in a file there.
+pub fn open_engine(dir: &std::path::Path) -> Engine {
+    Engine::open(dir, Secrets::file(dir.join("secrets.json"))).expect("engine")
+}
+
+/// The account of `user` over IMAPS and submissions (implicit TLS).
+pub fn tls_account(servers: &Servers, user: &TestUser, display_name: &str) -> NewAccount {
+    NewAccount {
+        display_name: display_name.into(),
+        email: user.email.clone(),
+        password: user.password.clone(),
+        imap: server(
+            &servers.host,
+            Some(servers.imaps_port),
+            Security::Tls,
+            &user.email,
+            true,
+        ),
+        smtp: server(
+            &servers.host,
+            Some(servers.submissions_port),
+            Security::Tls,
+            &user.email,
+            false,
+        ),
+    }
+}
+
+pub struct Setup {
+    pub servers: &'static Servers,
+    pub dir: tempfile::TempDir,
+    pub engine: Engine,
+    pub user: TestUser,
+    pub account: Account,
+}
+
+/// A fresh user with `n` corpus messages (seed 7) in the INBOX, added as an account and synced
+/// once.
+pub async fn setup(prefix: &str, display_name: &str, n: usize) -> Setup {
+    let servers = servers();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = open_engine(dir.path());
+    let user = servers.new_user(prefix).expect("user");
+    if n > 0 {
+        servers
+            .fill_mailbox(
+                &user.email,
+                "INBOX",
+                &corpus::generate(n, 7, &servers.domain),
+            )
+            .expect("fill");
+    }
+    let account = engine
+        .add_account(tls_account(servers, &user, display_name))
+        .await
+        .expect("account");
+    engine.sync_account(account.id).await.expect("first sync");
+    Setup {
+        servers,
+        dir,
+        engine,
+        user,
+        account,
+    }
+}
