@@ -10,6 +10,8 @@ import type { MessageSummary } from "./bindings/MessageSummary";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
+import { isShown, type AccountAction, type FolderAction } from "./folderActions";
+import { FolderManager } from "./folderManager.svelte";
 import { findInbox, folderLabel } from "./folders";
 import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
@@ -47,10 +49,19 @@ export class AppState {
   preparingReply = $state(false);
   /** "Delete for ever" in the Trash waits for the user's confirmation. */
   confirmingDelete = $state(false);
+  /** The account settings screen: for which account, opened at which section. */
+  settings = $state.raw<{ accountId: number; section: string | undefined } | null>(null);
 
   readonly list = new MessageListState();
   readonly reader = new ReaderState((summary) => this.#messageLoaded(summary));
   readonly composer = new ComposerState();
+  /** New folder, rename, delete, subscriptions: the dialogs and their engine calls. */
+  readonly folders = new FolderManager({
+    folders: (accountId) => this.foldersByAccount[accountId] ?? [],
+    status: (message) => (this.status = message),
+    failed: (accountId, error) => this.addBanner(accountId, error),
+    reload: (accountId) => this.loadFolders(accountId),
+  });
 
   #bannerSeq = 0;
   #folderReloaders = new Map<number, Coalesced>();
@@ -122,8 +133,11 @@ export class AppState {
           this.#selectInboxOf = null;
           this.selectFolder(inbox.id);
         }
-      } else if (this.selectedFolderId !== null && !selected && this.#ownsSelection(accountId)) {
-        // The shown folder is gone (deleted or renamed on the server).
+      } else if (
+        this.selectedFolderId !== null &&
+        (selected ? selected.account_id === accountId && !isShown(selected, folders) : this.#ownsSelection(accountId))
+      ) {
+        // The shown folder is gone (deleted on the server) or hidden (unsubscribed).
         const inbox = findInbox(folders);
         this.selectFolder(inbox ? inbox.id : null);
       }
@@ -164,6 +178,64 @@ export class AppState {
     this.status = `Account ${account.email} added. Fetching mail…`;
     this.#announceCheck = true;
     void this.loadFolders(account.id);
+  }
+
+  /** Opens the account settings screen (for the shown folder's account unless told). */
+  openAccountSettings(accountId: number | null = this.currentAccountId, section?: string): void {
+    if (accountId === null || !this.accounts.some((a) => a.id === accountId)) return;
+    this.settings = { accountId, section };
+  }
+
+  closeAccountSettings(): void {
+    this.settings = null;
+  }
+
+  /** The account the settings screen is open for. */
+  get settingsAccount(): Account | null {
+    const s = this.settings;
+    return s ? (this.accounts.find((a) => a.id === s.accountId) ?? null) : null;
+  }
+
+  /** A dialog or screen is over the main window: single-key shortcuts are off. */
+  get dialogOpen(): boolean {
+    return this.wizard !== null || this.confirmingDelete || this.settings !== null || this.folders.dialog !== null;
+  }
+
+  /** An item chosen in a folder's menu. */
+  folderAction(action: FolderAction, folder: Folder): void {
+    switch (action) {
+      case "new-subfolder":
+        this.folders.open({ kind: "create", accountId: folder.account_id, parent: folder });
+        break;
+      case "rename":
+        this.folders.open({ kind: "rename", folder });
+        break;
+      case "delete":
+        this.folders.open({ kind: "delete", folder });
+        break;
+      case "subscribe":
+      case "unsubscribe":
+        void this.folders.setSubscribed(folder, action === "subscribe");
+        break;
+      case "manage-subscriptions":
+        this.folders.open({ kind: "subscriptions", accountId: folder.account_id });
+        break;
+    }
+  }
+
+  /** An item chosen in an account's menu. */
+  accountAction(action: AccountAction, account: Account): void {
+    switch (action) {
+      case "new-folder":
+        this.folders.open({ kind: "create", accountId: account.id, parent: null });
+        break;
+      case "manage-subscriptions":
+        this.folders.open({ kind: "subscriptions", accountId: account.id });
+        break;
+      case "settings":
+        this.openAccountSettings(account.id);
+        break;
+    }
   }
 
   /** "Get mail": a sync of every account. */

@@ -1,0 +1,186 @@
+/**
+ * Pure folder-management logic: which menu items a folder or an account offers, which folders
+ * the tree shows, and checking a folder name before the engine is asked.
+ */
+import type { Folder } from "./bindings/Folder";
+import { folderLabel, isInbox, parentPath } from "./folders";
+import { formatCount } from "./format";
+
+/** What a folder's menu can do. */
+export type FolderAction = "new-subfolder" | "rename" | "delete" | "subscribe" | "unsubscribe" | "manage-subscriptions";
+/** What an account's menu can do. */
+export type AccountAction = "new-folder" | "manage-subscriptions" | "settings";
+
+export interface MenuItem<A extends string> {
+  action: A;
+  label: string;
+  /** Shown but not choosable; `reason` says why (as a tooltip and to screen readers). */
+  disabled?: boolean;
+  reason?: string;
+  /** Destroys something: drawn in the danger colour. */
+  danger?: boolean;
+  /** A divider goes above this item. */
+  separated?: boolean;
+}
+
+/** INBOX and the special folders (Drafts, Sent, Trash, …) cannot be renamed or deleted. */
+export function isProtected(folder: Folder): boolean {
+  return isInbox(folder) || folder.role !== null;
+}
+
+/** Why a protected folder cannot be renamed or deleted, in the user's words. */
+export function protectedReason(folder: Folder): string {
+  if (isInbox(folder)) return "New mail arrives in the Inbox, so it cannot be renamed or deleted.";
+  return `“${folderLabel(folder)}” is a special folder of this account, so it cannot be renamed or deleted.`;
+}
+
+/** The items of a folder's context menu. */
+export function folderMenu(folder: Folder): MenuItem<FolderAction>[] {
+  const locked = isProtected(folder);
+  const reason = locked ? protectedReason(folder) : undefined;
+  const items: MenuItem<FolderAction>[] = [
+    { action: "new-subfolder", label: "New subfolder…" },
+    { action: "rename", label: "Rename…", disabled: locked, reason },
+    { action: "delete", label: "Delete…", disabled: locked, reason, danger: true },
+  ];
+  // The inbox is always subscribed: unsubscribing from it would hide where new mail arrives.
+  if (!isInbox(folder)) {
+    items.push(
+      folder.subscribed
+        ? { action: "unsubscribe", label: "Unsubscribe", separated: true }
+        : { action: "subscribe", label: "Subscribe", separated: true },
+    );
+  }
+  items.push({ action: "manage-subscriptions", label: "Subscribe to folders…", separated: isInbox(folder) });
+  return items;
+}
+
+/** The items of an account's context menu. */
+export function accountMenu(): MenuItem<AccountAction>[] {
+  return [
+    { action: "new-folder", label: "New folder…" },
+    { action: "manage-subscriptions", label: "Subscribe to folders…" },
+    { action: "settings", label: "Account settings…", separated: true },
+  ];
+}
+
+/**
+ * The folders the tree shows: the subscribed ones, INBOX and the special folders (always: mail is
+ * moved there), and the parents of shown folders so that nesting holds. Like Thunderbird, other
+ * unsubscribed folders are hidden; "Subscribe to folders…" lists them all.
+ */
+export function shownFolders(folders: readonly Folder[]): Folder[] {
+  const byPath = new Map(folders.map((f) => [f.path, f]));
+  const shown = new Set<string>();
+  for (const f of folders) {
+    if (!(f.subscribed || isProtected(f))) continue;
+    // The folder and its ancestors (guarded against a malformed cycle).
+    let path: string | null = f.path;
+    while (path !== null && !shown.has(path)) {
+      shown.add(path);
+      const node = byPath.get(path);
+      path = node ? parentPath(node) : null;
+    }
+  }
+  return folders.filter((f) => shown.has(f.path));
+}
+
+/** True when the tree shows this folder (see `shownFolders`). */
+export function isShown(folder: Folder, folders: readonly Folder[]): boolean {
+  return shownFolders(folders).some((f) => f.id === folder.id);
+}
+
+/**
+ * The server's hierarchy delimiter, worked out from a nested folder's path (`Archive/2024` named
+ * `2024` → `/`); null while no folder is nested (the engine then checks names alone).
+ */
+export function inferDelimiter(folders: readonly Folder[]): string | null {
+  for (const f of folders) {
+    const parent = parentPath(f);
+    if (parent !== null) return f.path.charAt(parent.length);
+  }
+  return null;
+}
+
+/** The folders directly inside `parent` (top-level folders for null). */
+export function childFolders(folders: readonly Folder[], parent: Folder | null): Folder[] {
+  const parentKey = parent?.path ?? null;
+  return folders.filter((f) => f.id !== parent?.id && parentPath(f) === parentKey);
+}
+
+/** Every folder inside `folder`, however deep. */
+export function descendants(folders: readonly Folder[], folder: Folder): Folder[] {
+  const delimiter = inferDelimiter(folders);
+  const out: Folder[] = [];
+  for (const f of folders) {
+    if (f.id === folder.id) continue;
+    // Walk up through the parents we know.
+    let p = parentPath(f);
+    while (p !== null) {
+      if (p === folder.path) {
+        out.push(f);
+        break;
+      }
+      const up = folders.find((x) => x.path === p);
+      p = up ? parentPath(up) : null;
+    }
+    // A child whose parent we only know by its path prefix (names unknown in between).
+    if (p === null && delimiter !== null && f.path.startsWith(folder.path + delimiter) && !out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+/** Plain ASCII without control characters and without "&" (IMAP's modified UTF-7 marker). */
+const SIMPLE_NAME = /^[\x20-\x25\x27-\x7e]+$/;
+
+export interface NameCheck {
+  /** The other folders of the account. */
+  folders: readonly Folder[];
+  /** Where the folder goes: null for the top level. */
+  parent: Folder | null;
+  /** The folder being renamed, if any. */
+  renaming?: Folder | null;
+}
+
+/**
+ * Checks a new folder name the way the engine will (so the user hears it before the server is
+ * asked); null when it is fine. The engine checks again.
+ */
+export function validateFolderName(raw: string, { folders, parent, renaming = null }: NameCheck): string | null {
+  const name = raw.trim();
+  if (name === "") return "Enter a name for the folder.";
+  const delimiter = inferDelimiter(folders);
+  if (delimiter !== null && name.includes(delimiter)) {
+    return `A folder name cannot contain “${delimiter}” on this server. To put a folder inside another, use “New subfolder…” on that folder.`;
+  }
+  if (!SIMPLE_NAME.test(name)) {
+    return "For now, folder names can only use the letters A–Z, digits, spaces and punctuation other than “&”.";
+  }
+  if (name.toUpperCase() === "INBOX") return "“INBOX” is taken by the Inbox. Choose another name.";
+  const clash = childFolders(folders, parent).find(
+    (f) => f.id !== renaming?.id && f.name.toLowerCase() === name.toLowerCase(),
+  );
+  if (clash) return `There is already a folder called “${clash.name}” ${parent ? `in “${folderLabel(parent)}”` : "at the top level"}.`;
+  return null;
+}
+
+/** "1 message", "1,204 messages", "no messages". */
+export function messageCount(n: number): string {
+  if (n === 0) return "no messages";
+  return n === 1 ? "1 message" : `${formatCount(n)} messages`;
+}
+
+/** What the delete confirmation says will go, in plain words. */
+export function deleteConsequence(folder: Folder, folders: readonly Folder[]): string {
+  const name = folderLabel(folder);
+  const what =
+    folder.total === 0
+      ? `“${name}” is empty: it will be deleted from the server.`
+      : `“${name}” and the ${messageCount(folder.total)} in it will be deleted from the server.`;
+  const inside = descendants(folders, folder);
+  const kids =
+    inside.length === 0
+      ? ""
+      : ` ${inside.length === 1 ? "Its subfolder is" : `Its ${inside.length} subfolders are`} not deleted with it.`;
+  return `${what}${kids} This cannot be undone.`;
+}
