@@ -172,4 +172,37 @@ describe("AppState", () => {
     expect(api.sendMessage).not.toHaveBeenCalled();
     expect(app.composer.error?.summary).toBe("Add at least one recipient in To.");
   });
+
+  it("goes back to the inbox when the shown folder is unsubscribed, and hides it", async () => {
+    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", role: null, unread: 0, total: 1, subscribed: true };
+    api.listFolders.mockResolvedValue([...folders, work]);
+    const app = new AppState();
+    await app.start();
+    app.selectFolder(12);
+    api.listFolders.mockResolvedValue([...folders, { ...work, subscribed: false }]);
+    await app.loadFolders(7);
+    expect(app.selectedFolderId).toBe(10);
+  });
+
+  it("opens folder dialogs and the settings from the menus, and no shortcut works meanwhile", async () => {
+    const app = new AppState();
+    await app.start();
+    const sent = folders[0]!;
+    app.folderAction("rename", sent);
+    expect(app.folders.dialog).toEqual({ kind: "rename", folder: sent });
+    expect(app.dialogOpen).toBe(true);
+    app.folders.close();
+    app.accountAction("new-folder", account);
+    expect(app.folders.dialog).toEqual({ kind: "create", accountId: 7, parent: null });
+    app.folders.close();
+    expect(app.dialogOpen).toBe(false);
+    app.accountAction("settings", account);
+    expect(app.settingsAccount?.id).toBe(7);
+    app.closeAccountSettings();
+    // Without an account id: the shown folder's account.
+    app.openAccountSettings();
+    expect(app.settings).toEqual({ accountId: 7, section: undefined });
+    app.openAccountSettings(99);
+    expect(app.settings?.accountId).toBe(7);
+  });
 });

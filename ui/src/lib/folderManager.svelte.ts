@@ -54,6 +54,11 @@ export class FolderManager {
     this.error = null;
   }
 
+  /** The user edits after a failure: its explanation goes until the next try. */
+  edited(): void {
+    if (!this.busy) this.error = null;
+  }
+
   /** The account the open dialog is about. */
   get accountId(): number | null {
     const d = this.dialog;

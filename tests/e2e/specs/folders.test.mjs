@@ -1,0 +1,299 @@
+// Folder management and account settings, end to end, in the real app window against the real
+// test servers: from the folder tree's menus, create a folder, rename it and delete it (the
+// confirmation counts its messages), checking each step on the server over IMAP (curl, TLS
+// verified against the test CA); then change the account's download policy in the settings
+// screen and see it kept (the screen reopened, and the engine's own `get_body_policy`).
+//
+// Run through tests/e2e/run.sh (or `make e2e`).
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import {
+  addUser, assertUiEmbedded, fatal, log, poll, saveFailureArtifacts, screenshot, serverEnv, startApp,
+  tid, uniqueTag, visibleErrors,
+} from '../helpers.mjs';
+
+const STEP_TIMEOUT = 150_000;
+
+/** curl against the IMAP server (TLS verified against the test CA); its output. */
+function imapCurl(srv, user, urlPath, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile('curl', ['--silent', '--show-error', '--max-time', '30',
+      `imaps://${srv.host}:${srv.imapsPort}/${urlPath}`, '--cacert', srv.caFile,
+      '--user', `${user.email}:${user.password}`, ...args],
+    (err, stdout, stderr) => (err ? reject(new Error(`curl ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout)));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The server's folder names (IMAP LIST). */
+async function imapFolders(srv, user) {
+  const out = await imapCurl(srv, user, '', ['--request', 'LIST "" "*"']);
+  return out.split(/\r?\n/).map((line) => line.match(/^\* LIST \([^)]*\) (?:"[^"]*"|NIL) (.*)$/))
+    .filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
+}
+
+/** Puts a message into `mailbox` over IMAP (APPEND), as another mail program would. */
+async function imapAppend(srv, user, mailbox, subject) {
+  const msg = [`From: E2E <${user.email}>`, `To: ${user.email}`, `Subject: ${subject}`,
+    `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W+/g, '-')}@petrel.test>`, '',
+    'A message in a folder that is about to be deleted.', ''].join('\r\n');
+  await imapCurl(srv, user, encodeURIComponent(mailbox), ['--upload-file', '-'], msg);
+}
+
+describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () => {
+  const tag = uniqueTag();
+  let srv;
+  let browser;
+  let failed = false;
+  let accountId;
+
+  const me = { name: 'E2E Folders', password: `pw-folders-${tag}` };
+  const created = `Projects ${tag}`;
+  const renamed = `Archive ${tag} old`;
+
+  function step(name, fn) {
+    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
+      if (failed) {
+        t.skip('an earlier step failed');
+        return;
+      }
+      const started = Date.now();
+      log(`step: ${name}`);
+      try {
+        await fn();
+        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
+      } catch (err) {
+        failed = true;
+        const errors = browser ? await visibleErrors(browser, ['error-banner', 'acct-error', 'folder-error', 'settings-error'])
+          .catch(() => '') : '';
+        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
+        await saveFailureArtifacts(browser, `folders ${name}`);
+        throw err;
+      }
+    });
+  }
+
+  /** Waits until `selector` exists; an error shown in a form or dialog ends the wait with its text. */
+  async function waitFor(selector, { timeout = 60_000, what = selector } = {}) {
+    return poll(async () => {
+      const errors = await visibleErrors(browser, ['acct-error', 'folder-error', 'settings-error']);
+      if (errors) throw fatal(`the app shows an error while waiting for ${what}: ${errors}`);
+      const el = await browser.$(selector);
+      return (await el.isExisting()) ? el : null;
+    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
+  }
+
+  async function waitGone(selector, { timeout = 30_000, what = selector } = {}) {
+    await poll(async () => !(await browser.$(selector).isExisting()),
+      { timeout, interval: 250, message: `${what} is still there after ${timeout / 1000} s` });
+  }
+
+  /** This account's part of the folder tree (other specs may have left accounts). */
+  const tree = () => `ul[aria-labelledby="account-${accountId}"]`;
+  const folderItem = (path) => `${tree()} ${tid('folder-item')}[data-path="${path}"]`;
+  const folderMenuButton = (path) => `${tree()} ${tid('folder-menu-button')}[data-path="${path}"]`;
+  const accountRow = () => `${tid('account-row')}[data-account-id="${accountId}"]`;
+  const menuItem = (menu, action) => `${tid(menu)} [data-action="${action}"]`;
+
+  /** Opens a folder's menu with its "…" button (the row is selected first, as a person would). */
+  async function openFolderMenu(path) {
+    await browser.$(folderItem(path)).click();
+    await browser.$(folderMenuButton(path)).click();
+    await waitFor(tid('folder-menu'), { timeout: 5_000, what: `the menu of "${path}"` });
+  }
+
+  async function invoke(command, args) {
+    const r = await browser.executeAsync((cmd, a, done) => {
+      // eslint-disable-next-line no-underscore-dangle
+      window.__TAURI_INTERNALS__.invoke(cmd, a).then((value) => done({ value }), (e) => done({ error: JSON.stringify(e) }));
+    }, command, args);
+    if (r.error) throw new Error(`${command} failed: ${r.error}`);
+    return r.value;
+  }
+
+  before(async () => {
+    srv = serverEnv();
+    me.email = `e2e-folders-${tag}@${srv.domain}`;
+    log(`user: ${me.email}`);
+    await addUser(me.email, me.password);
+    browser = await startApp();
+  });
+
+  after(async () => {
+    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+  });
+
+  step('sets up the account through the manual form', async () => {
+    const first = await poll(async () => {
+      await assertUiEmbedded(browser);
+      if (await browser.$(tid('account-form')).isExisting()) return 'form';
+      if (await browser.$(tid('manual-setup')).isExisting()) return 'wizard';
+      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
+      return null;
+    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
+    if (first === 'button') await browser.$(tid('add-account-button')).click();
+    if (first !== 'form') await (await waitFor(tid('manual-setup'), { what: '"Set up manually"' })).click();
+    await waitFor(tid('account-form'));
+    const fill = async (id, value) => browser.$(tid(id)).setValue(String(value));
+    await fill('acct-name', me.name);
+    await fill('acct-email', me.email);
+    await fill('acct-password', me.password);
+    await fill('imap-host', srv.host);
+    await browser.$(tid('imap-security')).selectByAttribute('value', 'tls');
+    await fill('imap-port', srv.imapsPort);
+    await fill('imap-username', me.email);
+    await fill('smtp-host', srv.host);
+    await browser.$(tid('smtp-security')).selectByAttribute('value', 'tls');
+    await fill('smtp-port', srv.submissionsPort);
+    await fill('smtp-username', me.email);
+    await browser.$(tid('acct-submit')).click();
+
+    const row = await waitFor(`${tid('account-row')}[data-email="${me.email}"]`, { what: 'the account in the folder tree' });
+    accountId = await row.getAttribute('data-account-id');
+    await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"]`, { what: 'the INBOX in the folder tree' });
+    await waitFor(`${tree()} ${tid('folder-item')}[data-role="trash"]`, { what: 'the Trash in the folder tree' });
+  });
+
+  step('special folders cannot be renamed or deleted', async () => {
+    await openFolderMenu('INBOX');
+    await screenshot(browser, 'folders-menu-inbox');
+    for (const action of ['rename', 'delete']) {
+      const item = await browser.$(menuItem('folder-menu', action));
+      assert.equal(await item.getAttribute('aria-disabled'), 'true', `"${action}" is choosable on the INBOX`);
+    }
+    // Escape closes the menu.
+    await browser.keys('Escape');
+    await waitGone(tid('folder-menu'), { timeout: 5_000, what: 'the folder menu after Escape' }).catch(async () => {
+      // Keys do not always reach the window under Xvfb: close it with a click elsewhere.
+      await browser.$(tid('status-bar')).click();
+      await waitGone(tid('folder-menu'), { timeout: 5_000, what: 'the folder menu' });
+    });
+  });
+
+  step('creates a folder from the account menu (checked over IMAP)', async () => {
+    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
+    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await screenshot(browser, 'folders-account-menu');
+    await browser.$(menuItem('account-menu', 'new-folder')).click();
+    await waitFor(tid('folder-name-dialog'), { timeout: 5_000, what: 'the "New folder" dialog' });
+
+    // A name Petrel cannot write is explained before anything is sent…
+    await browser.$(tid('folder-name-input')).setValue('R&D');
+    await browser.$(tid('folder-name-submit')).click();
+    const problem = await waitFor(tid('folder-name-problem'), { timeout: 5_000, what: 'the name check' });
+    assert.match(await problem.getText(), /other than “&”/);
+    // …and one the engine refuses (the hierarchy delimiter, which only it knows here) is explained
+    // in the dialog in its words.
+    await browser.$(tid('folder-name-input')).setValue('a/b');
+    await browser.$(tid('folder-name-submit')).click();
+    const refusal = await poll(async () => {
+      const el = await browser.$(tid('folder-error'));
+      return (await el.isExisting()) ? el.getText() : null;
+    }, { timeout: 30_000, interval: 250, message: 'no explanation for the name "a/b"' });
+    assert.match(refusal, /cannot contain “\/”/, `the dialog says "${refusal}"`);
+    await screenshot(browser, 'folders-new-dialog-error');
+
+    await browser.$(tid('folder-name-input')).setValue(created);
+    await screenshot(browser, 'folders-new-dialog');
+    await browser.$(tid('folder-name-submit')).click();
+    await waitGone(tid('folder-name-dialog'), { what: 'the "New folder" dialog' });
+    await waitFor(folderItem(created), { what: `"${created}" in the folder tree` });
+    await poll(async () => (await imapFolders(srv, me)).includes(created),
+      { timeout: 30_000, interval: 1000, message: `"${created}" is not on the server` });
+    await screenshot(browser, 'folders-created');
+  });
+
+  step('renames it from its menu (checked over IMAP)', async () => {
+    await openFolderMenu(created);
+    await screenshot(browser, 'folders-menu');
+    await browser.$(menuItem('folder-menu', 'rename')).click();
+    await waitFor(tid('folder-name-dialog'), { timeout: 5_000, what: 'the "Rename folder" dialog' });
+    assert.equal(await browser.$(tid('folder-name-input')).getValue(), created, 'the rename field does not start from the name');
+    await browser.$(tid('folder-name-input')).setValue(renamed);
+    await browser.$(tid('folder-name-submit')).click();
+    await waitGone(tid('folder-name-dialog'), { what: 'the "Rename folder" dialog' });
+    await waitFor(folderItem(renamed), { what: `"${renamed}" in the folder tree` });
+    await waitGone(folderItem(created), { what: `"${created}" in the folder tree` });
+    await poll(async () => {
+      const names = await imapFolders(srv, me);
+      return names.includes(renamed) && !names.includes(created);
+    }, { timeout: 30_000, interval: 1000, message: `the server does not show "${created}" renamed to "${renamed}"` });
+    // The renamed folder is still the one shown.
+    assert.equal(await browser.$(folderItem(renamed)).getAttribute('aria-current'), 'true');
+  });
+
+  step('deletes it after a confirmation that counts its messages (checked over IMAP)', async () => {
+    await imapAppend(srv, me, renamed, `In the doomed folder ${tag}`);
+    // Let the app see it: "Get mail", then the unread count in the tree.
+    await browser.$(tid('get-mail-button')).click();
+    await waitFor(`${folderItem(renamed)} .count`, { timeout: 60_000, what: `the unread count of "${renamed}"` });
+
+    await openFolderMenu(renamed);
+    await browser.$(menuItem('folder-menu', 'delete')).click();
+    await waitFor(tid('delete-folder-dialog'), { timeout: 5_000, what: 'the delete confirmation' });
+    const text = await browser.$(tid('delete-folder-text')).getText();
+    assert.match(text, /the 1 message in it will be deleted from the server/, `the confirmation says "${text}"`);
+    assert.match(text, /cannot be undone/, `the confirmation says "${text}"`);
+    await screenshot(browser, 'folders-delete-confirm');
+    // Nothing happens before the confirmation.
+    assert.ok((await imapFolders(srv, me)).includes(renamed));
+    await browser.$(tid('delete-folder-confirm')).click();
+    await waitGone(tid('delete-folder-dialog'), { what: 'the delete confirmation' });
+    await waitGone(folderItem(renamed), { what: `"${renamed}" in the folder tree` });
+    await poll(async () => !(await imapFolders(srv, me)).includes(renamed),
+      { timeout: 30_000, interval: 1000, message: `"${renamed}" is still on the server` });
+    // The shown folder was deleted: the app went back to the INBOX.
+    await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"][aria-current="true"]`,
+      { timeout: 10_000, what: 'the INBOX selected after the delete' });
+  });
+
+  step('changes the download policy in the account settings, and it is kept', async () => {
+    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
+    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await browser.$(menuItem('account-menu', 'settings')).click();
+    await waitFor(tid('account-settings'), { timeout: 5_000, what: 'the account settings' });
+    const email = await browser.$(tid('settings-account-email')).getText();
+    assert.equal(email.trim(), me.email);
+    const incoming = await browser.$(tid('settings-incoming-server')).getText();
+    assert.ok(incoming.includes(`${srv.host}:${srv.imapsPort}`), `the incoming server shows "${incoming}"`);
+    await screenshot(browser, 'settings-account');
+
+    await browser.$(tid('settings-nav-offline')).click();
+    const days = await waitFor(tid('prefetch-days'), { timeout: 10_000, what: 'the download settings' });
+    assert.equal(await days.getValue(), '30', 'the default window is not 30 days');
+    assert.equal(await browser.$(tid('max-prefetch-mb')).getValue(), '5', 'the default size limit is not 5 MB');
+
+    // A wrong size is explained and nothing is saved.
+    await browser.$(tid('max-prefetch-mb')).setValue('lots');
+    await browser.$(tid('settings-save')).click();
+    const err = await waitFor(tid('max-prefetch-mb-error'), { timeout: 5_000, what: 'the size check' });
+    assert.match(await err.getText(), /number of MB/);
+
+    await browser.$(tid('keep-all-offline')).click();
+    assert.equal(await days.isEnabled(), false, 'the days field is still on while keeping all mail offline');
+    await browser.$(tid('max-prefetch-mb')).setValue('12');
+    await browser.$(tid('settings-save')).click();
+    await waitFor(tid('settings-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
+    await screenshot(browser, 'settings-offline-saved');
+    await browser.$(tid('settings-close')).click();
+    await waitGone(tid('account-settings'), { what: 'the account settings' });
+
+    // Opened again (from the toolbar this time), it shows what was saved.
+    await browser.$(`${tree()} ${tid('folder-item')}[data-role="inbox"]`).click();
+    await browser.$(tid('account-settings-button')).click();
+    await waitFor(tid('account-settings'), { timeout: 5_000, what: 'the account settings, again' });
+    await browser.$(tid('settings-nav-offline')).click();
+    await waitFor(tid('keep-all-offline'), { timeout: 10_000 });
+    assert.equal(await browser.$(tid('keep-all-offline')).isSelected(), true, '"Keep all mail offline" was not kept');
+    assert.equal(await browser.$(tid('max-prefetch-mb')).getValue(), '12', 'the size limit was not kept');
+    assert.equal(await browser.$(tid('prefetch-days')).isEnabled(), false);
+
+    // And the engine has it.
+    const policy = await invoke('get_body_policy', { accountId: Number(accountId) });
+    assert.deepEqual(policy, { keep_all_offline: true, prefetch_days: 30, max_prefetch_bytes: 12 * 1024 * 1024 });
+    await browser.$(tid('settings-close')).click();
+    await waitGone(tid('account-settings'), { what: 'the account settings' });
+  });
+});
