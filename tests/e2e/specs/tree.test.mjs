@@ -4,10 +4,15 @@
 // verified against the test CA); then change the account's download policy in the settings
 // screen and see it kept (the screen reopened, and the engine's own `get_body_policy`).
 //
-// Run through tests/e2e/run.sh (or `make e2e`).
+// Run through tests/e2e/run.sh (or `make e2e`). It runs after slice.test.mjs (the suite goes in
+// file-name order and shares one data folder): that spec expects to set up the first account;
+// this one finds its own account among others.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   addUser, assertUiEmbedded, fatal, log, poll, saveFailureArtifacts, screenshot, serverEnv, startApp,
@@ -34,12 +39,27 @@ async function imapFolders(srv, user) {
     .filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
 }
 
+/** The folders the user is subscribed to on the server (IMAP LSUB). */
+async function imapSubscribed(srv, user) {
+  const out = await imapCurl(srv, user, '', ['--request', 'LSUB "" "*"']);
+  return out.split(/\r?\n/).map((line) => line.match(/^\* LSUB \([^)]*\) (?:"[^"]*"|NIL) (.*)$/))
+    .filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
+}
+
 /** Puts a message into `mailbox` over IMAP (APPEND), as another mail program would. */
 async function imapAppend(srv, user, mailbox, subject) {
   const msg = [`From: E2E <${user.email}>`, `To: ${user.email}`, `Subject: ${subject}`,
     `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W+/g, '-')}@petrel.test>`, '',
     'A message in a folder that is about to be deleted.', ''].join('\r\n');
-  await imapCurl(srv, user, encodeURIComponent(mailbox), ['--upload-file', '-'], msg);
+  // APPEND needs the size up front: from a file, not stdin.
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-append-'));
+  try {
+    const file = join(dir, 'message.eml');
+    writeFileSync(file, msg);
+    await imapCurl(srv, user, encodeURIComponent(mailbox), ['--upload-file', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () => {
@@ -225,10 +245,12 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
   });
 
   step('deletes it after a confirmation that counts its messages (checked over IMAP)', async () => {
-    await imapAppend(srv, me, renamed, `In the doomed folder ${tag}`);
-    // Let the app see it: "Get mail", then the unread count in the tree.
+    const subject = `In the doomed folder ${tag}`;
+    await imapAppend(srv, me, renamed, subject);
+    // Let the app see it: "Get mail", then the message in the (shown) folder's list.
     await browser.$(tid('get-mail-button')).click();
-    await waitFor(`${folderItem(renamed)} .count`, { timeout: 60_000, what: `the unread count of "${renamed}"` });
+    await waitFor(`//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and normalize-space(.)="${subject}"]]`,
+      { timeout: 60_000, what: `the message "${subject}" in "${renamed}"` });
 
     await openFolderMenu(renamed);
     await browser.$(menuItem('folder-menu', 'delete')).click();
@@ -247,6 +269,33 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     // The shown folder was deleted: the app went back to the INBOX.
     await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"][aria-current="true"]`,
       { timeout: 10_000, what: 'the INBOX selected after the delete' });
+  });
+
+  step('an unsubscribed folder is hidden, and "Subscribe to folders…" brings it back (checked over IMAP)', async () => {
+    const hidden = `Hidden ${tag}`;
+    await invoke('create_folder', { accountId: Number(accountId), parentId: null, name: hidden });
+    await waitFor(folderItem(hidden), { what: `"${hidden}" in the folder tree` });
+
+    await openFolderMenu(hidden);
+    await browser.$(menuItem('folder-menu', 'unsubscribe')).click();
+    await waitGone(folderItem(hidden), { what: `the unsubscribed "${hidden}" in the folder tree` });
+    await poll(async () => !(await imapSubscribed(srv, me)).includes(hidden),
+      { timeout: 30_000, interval: 1000, message: `"${hidden}" is still subscribed on the server` });
+    assert.ok((await imapFolders(srv, me)).includes(hidden), `unsubscribing deleted "${hidden}" on the server`);
+
+    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
+    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await browser.$(menuItem('account-menu', 'manage-subscriptions')).click();
+    await waitFor(tid('subscriptions-dialog'), { timeout: 5_000, what: 'the "Subscribe to folders" dialog' });
+    const box = await browser.$(`${tid('subscription-checkbox')}[data-path="${hidden}"]`);
+    assert.equal(await box.isSelected(), false, `"${hidden}" is ticked in the subscriptions dialog`);
+    await box.click();
+    await screenshot(browser, 'folders-subscriptions');
+    await browser.$(tid('subscriptions-save')).click();
+    await waitGone(tid('subscriptions-dialog'), { what: 'the "Subscribe to folders" dialog' });
+    await waitFor(folderItem(hidden), { what: `"${hidden}" back in the folder tree` });
+    await poll(async () => (await imapSubscribed(srv, me)).includes(hidden),
+      { timeout: 30_000, interval: 1000, message: `"${hidden}" is not subscribed on the server` });
   });
 
   step('changes the download policy in the account settings, and it is kept', async () => {
