@@ -111,7 +111,7 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
   }
 
   /** This account's part of the folder tree (other specs may have left accounts). */
-  const tree = () => `ul[aria-labelledby="account-${accountId}"]`;
+  const tree = () => `${tid('account-folders')}[data-account-id="${accountId}"]`;
   const folderItem = (path) => `${tree()} ${tid('folder-item')}[data-path="${path}"]`;
   const folderMenuButton = (path) => `${tree()} ${tid('folder-menu-button')}[data-path="${path}"]`;
   const accountRow = () => `${tid('account-row')}[data-account-id="${accountId}"]`;
