@@ -319,6 +319,7 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     await browser.$(tid('settings-save')).click();
     const err = await waitFor(tid('max-prefetch-mb-error'), { timeout: 5_000, what: 'the size check' });
     assert.match(await err.getText(), /number of MB/);
+    await screenshot(browser, 'settings-offline-error');
 
     await browser.$(tid('keep-all-offline')).click();
     assert.equal(await days.isEnabled(), false, 'the days field is still on while keeping all mail offline');

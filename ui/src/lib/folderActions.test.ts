@@ -132,7 +132,7 @@ describe("deleteConsequence", () => {
     const list = [parent, folder("P/a"), folder("P/a/b"), folder("Q")];
     expect(descendants(list, parent).map((f) => f.path)).toEqual(["P/a", "P/a/b"]);
     expect(deleteConsequence(parent, list)).toBe(
-      "“P” is empty: it will be deleted from the server. Its 2 subfolders are not deleted with it. This cannot be undone.",
+      "“P” had no messages when Petrel last checked. It will be deleted from the server. Its 2 subfolders are not deleted with it. This cannot be undone.",
     );
   });
 });

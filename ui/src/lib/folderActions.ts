@@ -175,7 +175,7 @@ export function deleteConsequence(folder: Folder, folders: readonly Folder[]): s
   const name = folderLabel(folder);
   const what =
     folder.total === 0
-      ? `“${name}” is empty: it will be deleted from the server.`
+      ? `“${name}” had no messages when Petrel last checked. It will be deleted from the server.`
       : `“${name}” and the ${messageCount(folder.total)} in it will be deleted from the server.`;
   const inside = descendants(folders, folder);
   const kids =
