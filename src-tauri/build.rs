@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "discard_draft",
     "get_body_policy",
     "set_body_policy",
+    "set_pop3_settings",
 ];
 
 fn main() {

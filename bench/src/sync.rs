@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use petrel_engine::engine::server;
 use petrel_engine::imap::{Connection, SyncMode};
-use petrel_engine::model::{EngineEvent, FolderRole, NewAccount, Security};
+use petrel_engine::model::{EngineEvent, FolderRole, IncomingProtocol, NewAccount, Security};
 use petrel_engine::net::Tls;
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
@@ -98,7 +98,9 @@ async fn main() -> Result<()> {
             display_name: "Bench".into(),
             email: a.user.clone(),
             password: a.password.clone(),
-            imap: server(&a.host, Some(a.imaps_port), Security::Tls, &a.user, true),
+            protocol: IncomingProtocol::Imap,
+            pop3: None,
+            incoming: server(&a.host, Some(a.imaps_port), Security::Tls, &a.user, true),
             smtp: server(&a.host, Some(a.smtps_port), Security::Tls, &a.user, false),
         })
         .await?;
@@ -159,7 +161,7 @@ async fn main() -> Result<()> {
     // No-change resyncs. The background sync keeps its connection open, so the figure that counts
     // is a resync over an open connection; with connect and login, and the whole account, too.
     let tls = Tls::platform()?;
-    let imap_settings = engine.store().account(account.id)?.imap;
+    let imap_settings = engine.store().account(account.id)?.incoming;
     let mut conn = Connection::connect(&tls, &imap_settings, &a.password).await?;
     let mut open_conn = Vec::new();
     let mut fetched = 0;

@@ -3,7 +3,7 @@
 
 use petrel_engine::model::{
     Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
-    MessageView, NewAccount, OutgoingMessage, UserError,
+    MessageView, NewAccount, OutgoingMessage, Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -206,6 +206,18 @@ pub fn set_body_policy(
     policy: BodyPolicy,
 ) -> Reply<()> {
     engine.set_body_policy(account_id, policy)?;
+    Ok(())
+}
+
+/// A POP3 account's download settings: leave on the server, delete after N days, delete when
+/// deleted here, how often to check. The next check follows them.
+#[tauri::command]
+pub fn set_pop3_settings(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    settings: Pop3Settings,
+) -> Reply<()> {
+    engine.set_pop3_settings(account_id, settings)?;
     Ok(())
 }
 

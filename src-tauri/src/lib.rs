@@ -45,6 +45,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::discard_draft,
             commands::get_body_policy,
             commands::set_body_policy,
+            commands::set_pop3_settings,
         ])
         .setup(|app| {
             let engine = app.state::<Engine>().inner().clone();

@@ -5,8 +5,10 @@ use std::io::{BufRead, Read};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use petrel_engine::engine::server;
-use petrel_engine::model::{Account, NewAccount, OutgoingMessage, Security};
+use petrel_engine::engine::{default_pop3_port, server};
+use petrel_engine::model::{
+    Account, IncomingProtocol, NewAccount, OutgoingMessage, Pop3Settings, Security,
+};
 use petrel_engine::Engine;
 
 mod discover;
@@ -113,6 +115,12 @@ impl From<Sec> for Security {
     }
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Proto {
+    Imap,
+    Pop3,
+}
+
 #[derive(Args)]
 struct AddAccount {
     #[arg(long)]
@@ -120,15 +128,25 @@ struct AddAccount {
     /// Your name as recipients see it.
     #[arg(long, default_value = "")]
     name: String,
-    #[arg(long)]
-    imap_host: String,
-    #[arg(long)]
-    imap_port: Option<u16>,
-    #[arg(long, value_enum, default_value = "tls")]
-    imap_security: Sec,
+    /// How mail is received: IMAP (mail stays on the server) or POP3 (downloaded here).
+    #[arg(long, value_enum, default_value = "imap")]
+    protocol: Proto,
+    /// The incoming (IMAP or POP3) server.
+    #[arg(long, alias = "imap-host")]
+    incoming_host: String,
+    #[arg(long, alias = "imap-port")]
+    incoming_port: Option<u16>,
+    #[arg(long, alias = "imap-security", value_enum, default_value = "tls")]
+    incoming_security: Sec,
     /// Default: the e-mail address.
+    #[arg(long, alias = "imap-username")]
+    incoming_username: Option<String>,
+    /// POP3: delete each message from the server once it is downloaded (default: leave it).
     #[arg(long)]
-    imap_username: Option<String>,
+    delete_from_server: bool,
+    /// POP3: delete from the server this many days after the download.
+    #[arg(long)]
+    delete_after_days: Option<u32>,
     #[arg(long)]
     smtp_host: String,
     #[arg(long)]
@@ -216,17 +234,37 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Account(AccountCommand::Add(a)) => {
             let password = read_password(a.password_stdin)?;
-            let imap_user = a.imap_username.clone().unwrap_or_else(|| a.email.clone());
+            let incoming_user = a
+                .incoming_username
+                .clone()
+                .unwrap_or_else(|| a.email.clone());
+            let (protocol, pop3, port) = match a.protocol {
+                Proto::Imap => (IncomingProtocol::Imap, None, a.incoming_port),
+                Proto::Pop3 => (
+                    IncomingProtocol::Pop3,
+                    Some(Pop3Settings {
+                        leave_on_server: !a.delete_from_server,
+                        delete_after_days: a.delete_after_days,
+                        ..Pop3Settings::default()
+                    }),
+                    Some(
+                        a.incoming_port
+                            .unwrap_or_else(|| default_pop3_port(a.incoming_security.into())),
+                    ),
+                ),
+            };
             let smtp_user = a.smtp_username.clone().unwrap_or_else(|| a.email.clone());
             let new = NewAccount {
                 display_name: a.name.clone(),
                 email: a.email.clone(),
                 password,
-                imap: server(
-                    &a.imap_host,
-                    a.imap_port,
-                    a.imap_security.into(),
-                    &imap_user,
+                protocol,
+                pop3,
+                incoming: server(
+                    &a.incoming_host,
+                    port,
+                    a.incoming_security.into(),
+                    &incoming_user,
                     true,
                 ),
                 smtp: server(
@@ -251,12 +289,13 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 for a in accounts {
                     println!(
-                        "{}\t{}\t{}:{} ({})\t{}:{} ({})",
+                        "{}\t{}\t{} {}:{} ({})\t{}:{} ({})",
                         a.id,
                         a.email,
-                        a.imap.host,
-                        a.imap.port,
-                        a.imap.security.as_str(),
+                        a.protocol.as_str(),
+                        a.incoming.host,
+                        a.incoming.port,
+                        a.incoming.security.as_str(),
                         a.smtp.host,
                         a.smtp.port,
                         a.smtp.security.as_str()

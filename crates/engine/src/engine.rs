@@ -14,7 +14,8 @@ use crate::imap;
 use crate::mime;
 use crate::model::{
     Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder,
-    FolderRole, MessagePage, MessageView, NewAccount, OutgoingMessage, Security, ServerSettings,
+    FolderRole, IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage,
+    Pop3Settings, Security, ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -107,7 +108,7 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
-    async fn password(&self, account_id: i64) -> Result<String> {
+    pub(crate) async fn password(&self, account_id: i64) -> Result<String> {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.inner.secrets.get(account_id))
             .await
@@ -151,18 +152,12 @@ impl Engine {
     pub async fn add_account(&self, new: NewAccount) -> Result<Account> {
         let new = validate(new)?;
         let (incoming, outgoing) = tokio::join!(
-            imap::Connection::connect(&self.inner.tls, &new.imap, &new.password),
+            self.check_incoming(&new),
             smtp::check_login(&self.inner.tls, &new.smtp, &new.password)
         );
-        incoming
-            .map_err(|e| with_provider_advice(e, &new))?
-            .logout()
-            .await;
+        incoming.map_err(|e| with_provider_advice(e, &new))?;
         outgoing.map_err(|e| with_provider_advice(e, &new))?;
-        let account =
-            self.inner
-                .store
-                .insert_account(&new.display_name, &new.email, &new.imap, &new.smtp)?;
+        let account = self.inner.store.insert_account(&new)?;
         let engine = self.clone();
         let password = new.password.clone();
         let id = account.id;
@@ -176,6 +171,48 @@ impl Engine {
         }
         self.inner.accounts_changed.notify_one();
         Ok(account)
+    }
+
+    /// Logs in to the incoming server (IMAP or POP3) and out again.
+    async fn check_incoming(&self, new: &NewAccount) -> Result<()> {
+        match new.protocol {
+            IncomingProtocol::Imap => {
+                imap::Connection::connect(&self.inner.tls, &new.incoming, &new.password)
+                    .await?
+                    .logout()
+                    .await;
+            }
+            IncomingProtocol::Pop3 => {
+                // QUIT ends the session cleanly (nothing was marked for deletion).
+                crate::pop3::Client::connect(&self.inner.tls, &new.incoming, &new.password)
+                    .await?
+                    .quit()
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes a POP3 account's download settings (leave on server, delete after N days,
+    /// delete when deleted here, how often to check); the next check follows them.
+    pub fn set_pop3_settings(&self, account_id: i64, settings: Pop3Settings) -> Result<()> {
+        if settings.check_every_minutes == 0 {
+            return Err(Error::InvalidInput(
+                "Check for new mail at least once a minute (or less often).".into(),
+            ));
+        }
+        if settings.delete_after_days == Some(0) {
+            return Err(Error::InvalidInput(
+                "Keep messages on the server for at least one day, or turn that option off.".into(),
+            ));
+        }
+        self.inner.store.set_pop3_settings(account_id, &settings)?;
+        self.inner.accounts_changed.notify_one();
+        Ok(())
+    }
+
+    pub(crate) fn tls(&self) -> &crate::net::Tls {
+        &self.inner.tls
     }
 
     pub async fn remove_account(&self, account_id: i64) -> Result<()> {
@@ -247,8 +284,14 @@ impl Engine {
 
     pub(crate) async fn connect_imap(&self, account_id: i64) -> Result<imap::Connection> {
         let account = self.inner.store.account(account_id)?;
+        if account.protocol != IncomingProtocol::Imap {
+            return Err(Error::InvalidInput(format!(
+                "{} is a POP3 account: its folders are on this computer, not on a server.",
+                account.email
+            )));
+        }
         let password = self.password(account_id).await?;
-        imap::Connection::connect(&self.inner.tls, &account.imap, &password).await
+        imap::Connection::connect(&self.inner.tls, &account.incoming, &password).await
     }
 
     pub(crate) fn replay_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -270,7 +313,7 @@ impl Engine {
         self.inner.queued.subscribe()
     }
 
-    fn sync_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn sync_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .inner
             .sync_locks
@@ -399,6 +442,9 @@ impl Engine {
     }
 
     async fn sync_account_inner(&self, account_id: i64) -> Result<SyncReport> {
+        if self.inner.store.is_local_account(account_id)? {
+            return self.check_pop3(account_id).await;
+        }
         let lock = self.sync_lock(account_id);
         let _guard = lock.lock().await;
         let mut conn = self.connect_imap(account_id).await?;
@@ -621,7 +667,33 @@ impl Engine {
         else {
             return Ok(());
         };
-        let mut conn = imap::Connection::connect(&self.inner.tls, &account.imap, password).await?;
+        if account.protocol == IncomingProtocol::Pop3 {
+            let size = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+            let flags = mime::Flags {
+                seen: true,
+                ..mime::Flags::default()
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let mut message = mime::parse_headers(0, raw, flags, now, size);
+            let parsed = mime::parse_body(raw.to_vec());
+            message.has_attachments = parsed.has_attachments;
+            self.inner.store.insert_local_message(
+                sent.id,
+                &message,
+                &parsed.body,
+                &parsed.snippet,
+            )?;
+            self.emit(EngineEvent::FolderChanged {
+                account_id: account.id,
+                folder_id: sent.id,
+            });
+            return Ok(());
+        }
+        let mut conn =
+            imap::Connection::connect(&self.inner.tls, &account.incoming, password).await?;
         let host = conn.host.clone();
         imap::within(
             &host,
@@ -675,7 +747,7 @@ fn with_provider_advice(e: Error, new: &NewAccount) -> Error {
                         p.incoming
                             .iter()
                             .chain(p.outgoing.iter())
-                            .any(|s| s.host.eq_ignore_ascii_case(&new.imap.host))
+                            .any(|s| s.host.eq_ignore_ascii_case(&new.incoming.host))
                     })
                 })
             });
@@ -717,7 +789,15 @@ fn validate(mut new: NewAccount) -> Result<NewAccount> {
             "Enter the password of the account.".into(),
         ));
     }
-    for (label, s) in [("incoming", &mut new.imap), ("outgoing", &mut new.smtp)] {
+    if new.protocol == IncomingProtocol::Pop3 {
+        let p = new.pop3.get_or_insert_with(Pop3Settings::default);
+        if p.check_every_minutes == 0 {
+            p.check_every_minutes = Pop3Settings::default().check_every_minutes;
+        }
+    } else {
+        new.pop3 = None;
+    }
+    for (label, s) in [("incoming", &mut new.incoming), ("outgoing", &mut new.smtp)] {
         s.host = s.host.trim().to_string();
         s.username = s.username.trim().to_string();
         if s.host.is_empty() {
@@ -738,6 +818,14 @@ fn validate(mut new: NewAccount) -> Result<NewAccount> {
         new.display_name = local.to_string();
     }
     Ok(new)
+}
+
+/// The usual POP3 port for a security.
+pub fn default_pop3_port(security: Security) -> u16 {
+    match security {
+        Security::Tls => 995,
+        _ => 110,
+    }
 }
 
 /// The usual port for a protocol and security.
@@ -777,7 +865,9 @@ mod tests {
             display_name: String::new(),
             email: email.into(),
             password: "x".into(),
-            imap: server(imap_host, None, Security::Tls, email, true),
+            protocol: IncomingProtocol::Imap,
+            incoming: server(imap_host, None, Security::Tls, email, true),
+            pop3: None,
             smtp: server("smtp.example.org", None, Security::Tls, email, false),
         }
     }
@@ -840,7 +930,7 @@ mod tests {
         let v = validate(new_account("  ann@example.org ", " imap.example.org ")).unwrap();
         assert_eq!(v.email, "ann@example.org");
         assert_eq!(v.display_name, "ann");
-        assert_eq!(v.imap.host, "imap.example.org");
+        assert_eq!(v.incoming.host, "imap.example.org");
         assert!(validate(new_account("not-an-address", "h")).is_err());
         let mut no_pw = new_account("a@b.c", "h");
         no_pw.password.clear();

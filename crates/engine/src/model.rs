@@ -53,6 +53,62 @@ pub struct ServerSettings {
     pub trusted_cert: Option<String>,
 }
 
+/// How an account receives mail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum IncomingProtocol {
+    /// The mail stays on the server, in its folders; Petrel keeps a synced copy.
+    #[default]
+    Imap,
+    /// Petrel downloads the INBOX into local folders (and may leave a copy on the server).
+    Pop3,
+}
+
+impl IncomingProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncomingProtocol::Imap => "imap",
+            IncomingProtocol::Pop3 => "pop3",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IncomingProtocol> {
+        match s {
+            "imap" => Some(IncomingProtocol::Imap),
+            "pop3" => Some(IncomingProtocol::Pop3),
+            _ => None,
+        }
+    }
+}
+
+/// What a POP3 account does with the mail on the server, as Thunderbird offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Pop3Settings {
+    /// Leave a copy on the server after downloading (the default). Off: each message is deleted
+    /// from the server once it is safely stored here.
+    pub leave_on_server: bool,
+    /// With `leave_on_server`: delete from the server this many days after the download.
+    pub delete_after_days: Option<u32>,
+    /// With `leave_on_server`: delete from the server once deleted here (moved to the Trash or
+    /// deleted for ever).
+    pub delete_when_deleted_locally: bool,
+    /// Check for new mail every this many minutes (at least 1).
+    pub check_every_minutes: u32,
+}
+
+impl Default for Pop3Settings {
+    fn default() -> Self {
+        Pop3Settings {
+            leave_on_server: true,
+            delete_after_days: None,
+            delete_when_deleted_locally: true,
+            check_every_minutes: 10,
+        }
+    }
+}
+
 /// What the account form sends. The password goes to the keychain, never to the database.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -60,8 +116,12 @@ pub struct NewAccount {
     pub display_name: String,
     pub email: String,
     pub password: String,
-    pub imap: ServerSettings,
+    /// IMAP or POP3; `incoming` is that server.
+    pub protocol: IncomingProtocol,
+    pub incoming: ServerSettings,
     pub smtp: ServerSettings,
+    /// POP3 only (the defaults when absent).
+    pub pop3: Option<Pop3Settings>,
 }
 
 /// A configured account as the UI sees it (no password).
@@ -72,8 +132,12 @@ pub struct Account {
     pub id: i64,
     pub display_name: String,
     pub email: String,
-    pub imap: ServerSettings,
+    pub protocol: IncomingProtocol,
+    /// The IMAP or POP3 server, as `protocol` says.
+    pub incoming: ServerSettings,
     pub smtp: ServerSettings,
+    /// Set for POP3 accounts only.
+    pub pop3: Option<Pop3Settings>,
 }
 
 /// What a folder is for, from SPECIAL-USE (RFC 6154) or the usual names.

@@ -3,7 +3,7 @@
 //! SMTP (implicit TLS and STARTTLS). This binary runs WITHOUT the test CA in its trust store.
 
 use petrel_engine::engine::server;
-use petrel_engine::model::{ErrorKind, NewAccount, OutgoingMessage, Security};
+use petrel_engine::model::{ErrorKind, IncomingProtocol, NewAccount, OutgoingMessage, Security};
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
 use petrel_testkit::{corpus, Servers};
@@ -46,7 +46,9 @@ async fn untrusted_certificate_is_explained_then_pinned() {
         display_name: "Pinned".into(),
         email: user.email.clone(),
         password: user.password.clone(),
-        imap: server(
+        protocol: IncomingProtocol::Imap,
+        pop3: None,
+        incoming: server(
             &servers.host,
             Some(if imap == Security::Tls {
                 servers.imaps_port
@@ -86,7 +88,7 @@ async fn untrusted_certificate_is_explained_then_pinned() {
 
     // The outgoing side alone, through lettre, explains it the same way.
     let mut only_smtp = new(Security::Tls, Security::Starttls);
-    only_smtp.imap.trusted_cert = Some(expected.clone());
+    only_smtp.incoming.trusted_cert = Some(expected.clone());
     let err = engine.add_account(only_smtp).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CertificateNotTrusted, "{err}");
     assert_eq!(
@@ -96,14 +98,14 @@ async fn untrusted_certificate_is_explained_then_pinned() {
 
     // A pin for some other certificate changes nothing.
     let mut wrong = new(Security::Tls, Security::Tls);
-    wrong.imap.trusted_cert = Some("00:".repeat(31) + "00");
-    wrong.smtp.trusted_cert = wrong.imap.trusted_cert.clone();
+    wrong.incoming.trusted_cert = Some("00:".repeat(31) + "00");
+    wrong.smtp.trusted_cert = wrong.incoming.trusted_cert.clone();
     let err = engine.add_account(wrong).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CertificateNotTrusted, "{err}");
 
     // Trusted explicitly, on both sides (IMAP STARTTLS + SMTP STARTTLS here).
     let mut pinned = new(Security::Starttls, Security::Starttls);
-    pinned.imap.trusted_cert = Some(expected.clone());
+    pinned.incoming.trusted_cert = Some(expected.clone());
     pinned.smtp.trusted_cert = Some(expected.to_lowercase().replace(':', ""));
     let account = engine.add_account(pinned).await.expect("pinned account");
     let report = engine.sync_account(account.id).await.expect("sync");
@@ -124,5 +126,8 @@ async fn untrusted_certificate_is_explained_then_pinned() {
         .expect("delivered");
     // The pin is stored with the account, so later connections use it too.
     let stored = engine.accounts().unwrap().remove(0);
-    assert_eq!(stored.imap.trusted_cert.as_deref(), Some(expected.as_str()));
+    assert_eq!(
+        stored.incoming.trusted_cert.as_deref(),
+        Some(expected.as_str())
+    );
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use petrel_engine::discovery::{Discovery, Dns, PortMap};
 use petrel_engine::engine::server;
 use petrel_engine::model::{
-    DiscoveryOutcome, DiscoveryProgress, DiscoverySource, DiscoveryState, ErrorKind, NewAccount,
-    Protocol, Security, ServerConfig, ServerSettings,
+    DiscoveryOutcome, DiscoveryProgress, DiscoverySource, DiscoveryState, ErrorKind,
+    IncomingProtocol, NewAccount, Protocol, Security, ServerConfig, ServerSettings,
 };
 use petrel_engine::net::Tls;
 use petrel_engine::secrets::Secrets;
@@ -145,7 +145,9 @@ async fn assert_settings_work(o: &DiscoveryOutcome, servers: &Servers, user: Opt
             display_name: "Discovered".into(),
             email: user.email.clone(),
             password: user.password.clone(),
-            imap: settings(incoming, &user.email),
+            protocol: IncomingProtocol::Imap,
+            pop3: None,
+            incoming: settings(incoming, &user.email),
             smtp: settings(&config.outgoing[0], &user.email),
         })
         .await

@@ -62,7 +62,7 @@ impl Setup {
     fn set_port(&self, port: u16) {
         let db = rusqlite::Connection::open(self.engine.store().path()).expect("db");
         db.execute(
-            "UPDATE accounts SET imap_port = ?1 WHERE id = ?2",
+            "UPDATE accounts SET incoming_port = ?1 WHERE id = ?2",
             rusqlite::params![port, self.account.id],
         )
         .expect("update");
@@ -147,7 +147,7 @@ async fn saving_a_draft_twice_leaves_exactly_one_copy_on_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_saved_offline_is_kept_and_uploaded_later() {
     let t = setup("droffline").await;
-    let good = t.account.imap.port;
+    let good = t.account.incoming.port;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -174,7 +174,7 @@ async fn append_reads_appenduid_and_copies_are_found_by_message_id_without_it() 
     let raw = b"From: a@example.org\r\nMessage-ID: <append-test@example.org>\r\nSubject: x\r\n\r\nhello\r\n";
     let tls = petrel_engine::net::Tls::platform().expect("tls");
     let mut conn =
-        petrel_engine::imap::Connection::connect(&tls, &t.account.imap, &t.user.password)
+        petrel_engine::imap::Connection::connect(&tls, &t.account.incoming, &t.user.password)
             .await
             .expect("connect");
     assert!(conn.uidplus(), "Dovecot offers UIDPLUS");

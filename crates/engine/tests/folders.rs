@@ -216,7 +216,7 @@ async fn folder_changes_while_offline_say_so_and_change_nothing() {
     };
     let db = rusqlite::Connection::open(t.engine.store().path()).expect("db");
     db.execute(
-        "UPDATE accounts SET imap_port = ?1 WHERE id = ?2",
+        "UPDATE accounts SET incoming_port = ?1 WHERE id = ?2",
         rusqlite::params![closed_port, t.account.id],
     )
     .expect("update");

@@ -2,7 +2,9 @@
 //! TLS verified against the test CA — trusted the way a user's system would trust it.
 
 use petrel_engine::engine::server;
-use petrel_engine::model::{EngineEvent, ErrorKind, NewAccount, OutgoingMessage, Security};
+use petrel_engine::model::{
+    EngineEvent, ErrorKind, IncomingProtocol, NewAccount, OutgoingMessage, Security,
+};
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
 use petrel_testkit::{corpus, Servers, TestUser};
@@ -40,7 +42,9 @@ fn account(s: &Servers, user: &TestUser, imap: Security, smtp: Security) -> NewA
         display_name: "Test User".into(),
         email: user.email.clone(),
         password: user.password.clone(),
-        imap: server(&s.host, Some(imap_port), imap, &user.email, true),
+        protocol: IncomingProtocol::Imap,
+        pop3: None,
+        incoming: server(&s.host, Some(imap_port), imap, &user.email, true),
         smtp: server(&s.host, Some(smtp_port), smtp, &user.email, false),
     }
 }
@@ -251,12 +255,12 @@ async fn unknown_host_and_closed_port_are_explained() {
     let t = setup();
     let user = t.servers.new_user("nohost").unwrap();
     let mut new = account(t.servers, &user, Security::Tls, Security::Tls);
-    new.imap.host = "no-such-host.invalid".into();
+    new.incoming.host = "no-such-host.invalid".into();
     let err = t.engine.add_account(new).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HostNotFound, "{err}");
 
     let mut new = account(t.servers, &user, Security::Tls, Security::Tls);
-    new.imap.port = 1; // nothing listens there
+    new.incoming.port = 1; // nothing listens there
     let err = t.engine.add_account(new).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
 }
@@ -266,7 +270,7 @@ async fn implicit_tls_against_a_plain_port_fails_cleanly() {
     let t = setup();
     let user = t.servers.new_user("tlsplain").unwrap();
     let mut new = account(t.servers, &user, Security::Tls, Security::Tls);
-    new.imap.port = t.servers.imap_port; // plain IMAP port, but we ask for TLS
+    new.incoming.port = t.servers.imap_port; // plain IMAP port, but we ask for TLS
     let err = t.engine.add_account(new).await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Tls | ErrorKind::Timeout),

@@ -336,7 +336,7 @@ async fn moves_and_copies_both_ways_without_duplicates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_offline_survive_a_restart_and_are_replayed_when_the_server_is_back() {
     let t = setup("opoffline", 2).await;
-    let good_port = t.account.imap.port;
+    let good_port = t.account.incoming.port;
     let closed_port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr").port()
@@ -346,7 +346,7 @@ async fn changes_made_offline_survive_a_restart_and_are_replayed_when_the_server
     let set_port = |port: u16| {
         let db = rusqlite::Connection::open(&db_path).expect("db");
         db.execute(
-            "UPDATE accounts SET imap_port = ?1 WHERE id = ?2",
+            "UPDATE accounts SET incoming_port = ?1 WHERE id = ?2",
             rusqlite::params![port, account_id],
         )
         .expect("update");
@@ -573,7 +573,7 @@ async fn without_move_and_uidplus_a_move_is_copy_then_delete_and_expunge() {
     let t = setup("opfallback", 3).await;
     let mut conn = petrel_engine::imap::Connection::connect(
         &petrel_engine::net::Tls::platform().expect("tls"),
-        &t.account.imap,
+        &t.account.incoming,
         &t.user.password,
     )
     .await

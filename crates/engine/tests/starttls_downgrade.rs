@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use petrel_engine::engine::server;
-use petrel_engine::model::{ErrorKind, NewAccount, Security};
+use petrel_engine::model::{ErrorKind, IncomingProtocol, NewAccount, Security};
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -82,7 +82,9 @@ fn account(imap_port: u16, smtp_port: u16) -> NewAccount {
         display_name: "Downgrade".into(),
         email: "victim@example.org".into(),
         password: "secret-that-must-not-leak".into(),
-        imap: server(
+        protocol: IncomingProtocol::Imap,
+        pop3: None,
+        incoming: server(
             "localhost",
             Some(imap_port),
             Security::Starttls,

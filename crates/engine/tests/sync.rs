@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use petrel_engine::engine::server;
 use petrel_engine::imap::{Connection, Extensions, SyncMode};
-use petrel_engine::model::{Account, EngineEvent, Folder, MessageSummary, NewAccount, Security};
+use petrel_engine::model::{
+    Account, EngineEvent, Folder, IncomingProtocol, MessageSummary, NewAccount, Security,
+};
 use petrel_engine::net::Tls;
 use petrel_engine::secrets::Secrets;
 use petrel_engine::{Engine, SyncConfig};
@@ -48,7 +50,9 @@ async fn setup_on(prefix: &str, n: usize, imaps_port: Option<u16>) -> Setup {
             display_name: "Sync Test".into(),
             email: user.email.clone(),
             password: user.password.clone(),
-            imap: server(
+            protocol: IncomingProtocol::Imap,
+            pop3: None,
+            incoming: server(
                 &servers.host,
                 Some(imaps_port.unwrap_or(servers.imaps_port)),
                 Security::Tls,
@@ -129,7 +133,7 @@ impl Setup {
     async fn limited_connection(&self, allowed: Extensions) -> Connection {
         Connection::connect_with(
             &Tls::platform().expect("tls"),
-            &self.account.imap,
+            &self.account.incoming,
             &self.user.password,
             allowed,
         )
@@ -662,7 +666,15 @@ async fn a_first_sync_cut_mid_listing_resumes_without_gaps_or_duplicates() {
     let store_at = |name: &str| {
         let store = petrel_engine::store::Store::open(&dir.path().join(name)).expect("store");
         let account = store
-            .insert_account("Cut", &user.email, &via_relay, &direct)
+            .insert_account(&NewAccount {
+                display_name: "Cut".into(),
+                email: user.email.clone(),
+                password: String::new(),
+                protocol: IncomingProtocol::Imap,
+                incoming: via_relay.clone(),
+                smtp: direct.clone(),
+                pop3: None,
+            })
             .expect("account");
         (store, account.id)
     };

@@ -228,9 +228,9 @@ describe('guided set-up: address → found settings → test → synced INBOX', 
     await waitFor(rowXPath, { timeout: 60_000, what: `the row "${known.subject}"`, errors: [] });
     assert.equal(a.email, me.email);
     assert.equal(a.display_name, me.name);
-    assert.deepEqual([a.imap.host, a.imap.port, a.imap.security], [srv.host, srv.imapsPort, 'tls']);
+    assert.deepEqual([a.incoming.host, a.incoming.port, a.incoming.security], [srv.host, srv.imapsPort, 'tls']);
     assert.deepEqual([a.smtp.host, a.smtp.port, a.smtp.security], [srv.host, srv.submissionsPort, 'tls']);
-    assert.equal(a.imap.trusted_cert, null, 'a certificate was pinned without being asked');
+    assert.equal(a.incoming.trusted_cert, null, 'a certificate was pinned without being asked');
     await screenshot(browser, 'wizard-done');
   });
 });

@@ -158,7 +158,7 @@ describe("trusting a certificate", () => {
     expect(serversForHost(f, cert.host)).toEqual(["imap"]);
     expect(trustCertificate(f, cert)).toEqual(["imap"]);
     const req = toNewAccount(f);
-    expect(req.imap.trusted_cert).toBe("AB:CD:EF");
+    expect(req.incoming.trusted_cert).toBe("AB:CD:EF");
     expect(req.smtp.trusted_cert).toBeNull();
   });
 
@@ -175,7 +175,7 @@ describe("trusting a certificate", () => {
     trustCertificate(f, cert);
     f.imap.host = "imap.other.org";
     expect(trustedCertFor(f.imap)).toBeNull();
-    expect(toNewAccount(f).imap.trusted_cert).toBeNull();
+    expect(toNewAccount(f).incoming.trusted_cert).toBeNull();
     f.imap.host = "mail.example.org";
     expect(trustedCertFor(f.imap)).toBe("AB:CD:EF");
   });
@@ -195,7 +195,9 @@ describe("toNewAccount", () => {
       display_name: "Ada Lovelace",
       email: "ada@example.org",
       password: "secret",
-      imap: { host: "imap.example.org", port: 1993, security: "tls", username: "ada@example.org", trusted_cert: null },
+      protocol: "imap",
+      incoming: { host: "imap.example.org", port: 1993, security: "tls", username: "ada@example.org", trusted_cert: null },
+      pop3: null,
       smtp: {
         host: "smtp.example.org",
         port: 587,

@@ -267,7 +267,9 @@ export function toNewAccount(f: AccountFields): NewAccount {
     display_name: f.displayName.trim(),
     email,
     password: f.password,
-    imap: toSettings(f.imap, email),
+    protocol: f.imap.protocol === "pop3" ? "pop3" : "imap",
+    incoming: toSettings(f.imap, email),
     smtp: toSettings(f.smtp, email),
+    pop3: null,
   };
 }

@@ -16,6 +16,7 @@ import type { Folder } from "./bindings/Folder";
 import type { MessagePage } from "./bindings/MessagePage";
 import type { MessageView } from "./bindings/MessageView";
 import type { NewAccount } from "./bindings/NewAccount";
+import type { Pop3Settings } from "./bindings/Pop3Settings";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import { toUserError } from "./errors";
 
@@ -57,6 +58,11 @@ export function getBodyPolicy(accountId: number): Promise<BodyPolicy> {
 /** Takes effect at the next sync pass; bodies already downloaded stay. */
 export function setBodyPolicy(accountId: number, policy: BodyPolicy): Promise<null> {
   return call("set_body_policy", { accountId, policy });
+}
+
+/** A POP3 account's download settings (the account list carries the current ones). */
+export function setPop3Settings(accountId: number, settings: Pop3Settings): Promise<null> {
+  return call("set_pop3_settings", { accountId, settings });
 }
 
 export function listFolders(accountId: number): Promise<Folder[]> {

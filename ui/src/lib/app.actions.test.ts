@@ -23,7 +23,9 @@ const account: Account = {
   id: 7,
   display_name: "Ada",
   email: "ada@example.org",
-  imap: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
+  protocol: "imap",
+  incoming: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
+  pop3: null,
   smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org", trusted_cert: null },
 };
 

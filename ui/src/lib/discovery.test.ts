@@ -174,7 +174,9 @@ describe("from found settings to the request", () => {
       display_name: "Ada",
       email: "ada@example.org",
       password: "pw",
-      imap: { host: "localhost", port: 31993, security: "tls", username: "ada@example.org", trusted_cert: null },
+      protocol: "imap",
+      incoming: { host: "localhost", port: 31993, security: "tls", username: "ada@example.org", trusted_cert: null },
+      pop3: null,
       smtp: { host: "localhost", port: 31465, security: "tls", username: "ada@example.org", trusted_cert: null },
     });
   });
@@ -203,7 +205,7 @@ describe("from found settings to the request", () => {
     const c = config({ incoming: [server({ protocol: "pop3", host: "pop.example.org", port: 995, username: "ada" })] });
     const f = fieldsFromConfig(c, identity);
     expect(f.imap).toMatchObject({ protocol: "imap", host: "imap.example.org", port: null, username: "ada" });
-    expect(toNewAccount(f).imap.port).toBe(993);
+    expect(toNewAccount(f).incoming.port).toBe(993);
   });
 
   it("guesses what is missing", () => {

@@ -41,7 +41,9 @@ const account: Account = {
   id: 3,
   display_name: "Ada",
   email: "ada@petrel.test",
-  imap: { host: "localhost", port: 31993, security: "tls", username: "ada@petrel.test", trusted_cert: null },
+  protocol: "imap",
+  incoming: { host: "localhost", port: 31993, security: "tls", username: "ada@petrel.test", trusted_cert: null },
+  pop3: null,
   smtp: { host: "localhost", port: 31465, security: "tls", username: "ada@petrel.test", trusted_cert: null },
 };
 
@@ -167,7 +169,9 @@ describe("WizardState", () => {
       display_name: "Ada",
       email: "ada@petrel.test",
       password: "secret",
-      imap: { host: "localhost", port: 31993, security: "tls", username: "ada@petrel.test", trusted_cert: null },
+      protocol: "imap",
+      incoming: { host: "localhost", port: 31993, security: "tls", username: "ada@petrel.test", trusted_cert: null },
+      pop3: null,
       smtp: { host: "localhost", port: 31465, security: "tls", username: "ada@petrel.test", trusted_cert: null },
     });
     expect(onadded).toHaveBeenCalledWith(account);
@@ -248,7 +252,7 @@ describe("WizardState", () => {
     expect(api.addAccount).not.toHaveBeenCalled();
     w.consented = true;
     expect(await w.test()).toBe(true);
-    expect(api.addAccount.mock.calls[0]?.[0].imap.security).toBe("plain");
+    expect(api.addAccount.mock.calls[0]?.[0].incoming.security).toBe("plain");
   });
 
   it("trusts a refused certificate only when asked, then retries with it pinned", async () => {
@@ -268,7 +272,7 @@ describe("WizardState", () => {
     expect(w.fields.imap.trusted).toBeNull();
     expect(await w.trustAndRetry()).toBe(true);
     const retried = api.addAccount.mock.calls[1]?.[0];
-    expect(retried?.imap.trusted_cert).toBe("AA:BB:CC");
+    expect(retried?.incoming.trusted_cert).toBe("AA:BB:CC");
     expect(retried?.smtp.trusted_cert).toBe("AA:BB:CC");
     // Nothing to trust after another kind of failure.
     api.addAccount.mockRejectedValueOnce(userError("timeout", "Slow."));

@@ -343,6 +343,11 @@ impl Client {
         &self.capabilities
     }
 
+    /// The largest message [`Client::retr`] accepts.
+    pub fn max_message(&self) -> usize {
+        self.options.max_message
+    }
+
     pub fn login_method(&self) -> LoginMethod {
         self.login
     }

@@ -2,11 +2,12 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::model::{Account, Security, ServerSettings};
+use crate::model::{Account, IncomingProtocol, NewAccount, Pop3Settings, Security, ServerSettings};
 
-const ACCOUNT_COLUMNS: &str = "id, display_name, email, imap_host, imap_port, imap_security, \
-     imap_username, smtp_host, smtp_port, smtp_security, smtp_username, imap_trusted_cert, \
-     smtp_trusted_cert";
+const ACCOUNT_COLUMNS: &str = "id, display_name, email, incoming_host, incoming_port, \
+     incoming_security, incoming_username, smtp_host, smtp_port, smtp_security, smtp_username, \
+     incoming_trusted_cert, smtp_trusted_cert, protocol, pop3_leave_on_server, \
+     pop3_delete_after_days, pop3_delete_when_deleted_locally, pop3_check_minutes";
 
 fn security(row: &Row<'_>, idx: usize) -> rusqlite::Result<Security> {
     let s: String = row.get(idx)?;
@@ -20,11 +21,30 @@ fn security(row: &Row<'_>, idx: usize) -> rusqlite::Result<Security> {
 }
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let protocol: String = row.get(13)?;
+    let protocol = IncomingProtocol::parse(&protocol).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            13,
+            rusqlite::types::Type::Text,
+            format!("unknown protocol {protocol:?}").into(),
+        )
+    })?;
+    let pop3 = match protocol {
+        IncomingProtocol::Imap => None,
+        IncomingProtocol::Pop3 => Some(Pop3Settings {
+            leave_on_server: row.get(14)?,
+            delete_after_days: row.get(15)?,
+            delete_when_deleted_locally: row.get(16)?,
+            check_every_minutes: row.get(17)?,
+        }),
+    };
     Ok(Account {
         id: row.get(0)?,
         display_name: row.get(1)?,
         email: row.get(2)?,
-        imap: ServerSettings {
+        protocol,
+        pop3,
+        incoming: ServerSettings {
             host: row.get(3)?,
             port: row.get(4)?,
             security: security(row, 5)?,
@@ -42,16 +62,29 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
 }
 
 impl Store {
-    /// Stores a new account (without its password) and returns it with its id.
-    pub fn insert_account(
-        &self,
-        display_name: &str,
-        email: &str,
-        imap: &ServerSettings,
-        smtp: &ServerSettings,
-    ) -> Result<Account> {
-        let conn = self.writer();
-        let exists: Option<i64> = conn
+    /// Stores a new account (without its password) and returns it with its id. A POP3 account
+    /// gets its local folders here too (Inbox, Drafts, Sent, Archive, Trash), in the same
+    /// transaction.
+    pub fn insert_account(&self, new: &NewAccount) -> Result<Account> {
+        let NewAccount {
+            display_name,
+            email,
+            protocol,
+            incoming,
+            smtp,
+            ..
+        } = new;
+        let pop3 = match protocol {
+            IncomingProtocol::Imap => None,
+            IncomingProtocol::Pop3 => Some(new.pop3.clone().unwrap_or_default()),
+        };
+        let defaults = Pop3Settings::default();
+        let p = pop3.as_ref().unwrap_or(&defaults);
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("saving an account"))?;
+        let exists: Option<i64> = tx
             .query_row(
                 "SELECT id FROM accounts WHERE email = ?1 COLLATE NOCASE",
                 [email],
@@ -64,35 +97,73 @@ impl Store {
                 "An account for {email} already exists."
             )));
         }
-        conn.execute(
-            "INSERT INTO accounts (display_name, email, imap_host, imap_port, imap_security,
-                 imap_username, smtp_host, smtp_port, smtp_security, smtp_username,
-                 imap_trusted_cert, smtp_trusted_cert)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        tx.execute(
+            "INSERT INTO accounts (display_name, email, incoming_host, incoming_port,
+                 incoming_security, incoming_username, smtp_host, smtp_port, smtp_security,
+                 smtp_username, incoming_trusted_cert, smtp_trusted_cert, protocol,
+                 pop3_leave_on_server, pop3_delete_after_days, pop3_delete_when_deleted_locally,
+                 pop3_check_minutes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 display_name,
                 email,
-                imap.host,
-                imap.port,
-                imap.security.as_str(),
-                imap.username,
+                incoming.host,
+                incoming.port,
+                incoming.security.as_str(),
+                incoming.username,
                 smtp.host,
                 smtp.port,
                 smtp.security.as_str(),
                 smtp.username,
-                imap.trusted_cert,
-                smtp.trusted_cert
+                incoming.trusted_cert,
+                smtp.trusted_cert,
+                protocol.as_str(),
+                p.leave_on_server,
+                p.delete_after_days,
+                p.delete_when_deleted_locally,
+                p.check_every_minutes,
             ],
         )
         .map_err(Error::storage("saving an account"))?;
-        let id = conn.last_insert_rowid();
+        let id = tx.last_insert_rowid();
+        if *protocol == IncomingProtocol::Pop3 {
+            super::local::create_local_folders(&tx, id)?;
+        }
+        tx.commit().map_err(Error::storage("saving an account"))?;
         Ok(Account {
             id,
-            display_name: display_name.to_string(),
-            email: email.to_string(),
-            imap: imap.clone(),
+            display_name: display_name.clone(),
+            email: email.clone(),
+            protocol: *protocol,
+            incoming: incoming.clone(),
             smtp: smtp.clone(),
+            pop3,
         })
+    }
+
+    /// Changes a POP3 account's download settings; the next check follows them.
+    pub fn set_pop3_settings(&self, account_id: i64, p: &Pop3Settings) -> Result<()> {
+        let changed = self
+            .writer()
+            .execute(
+                "UPDATE accounts SET pop3_leave_on_server = ?2, pop3_delete_after_days = ?3,
+                     pop3_delete_when_deleted_locally = ?4, pop3_check_minutes = ?5
+                 WHERE id = ?1 AND protocol = 'pop3'",
+                params![
+                    account_id,
+                    p.leave_on_server,
+                    p.delete_after_days,
+                    p.delete_when_deleted_locally,
+                    p.check_every_minutes
+                ],
+            )
+            .map_err(Error::storage("saving the download settings"))?;
+        if changed == 0 {
+            return Err(Error::InvalidInput(
+                "Only POP3 accounts have these download settings.".into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn delete_account(&self, id: i64) -> Result<()> {

@@ -7,6 +7,7 @@
 mod accounts;
 mod drafts;
 mod folders;
+mod local;
 mod messages;
 mod operations;
 mod prefetch;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 
 pub use drafts::PendingDraft;
 pub use folders::{FolderEntry, FolderState};
+pub use local::{Downloaded, LOCAL_DELIMITER, LOCAL_FOLDERS};
 pub use messages::{NewMessage, StoredBody};
 pub use operations::{FlagChange, OpKind, Operation, Touched};
 

@@ -114,6 +114,13 @@ fn row(tx: &Transaction<'_>, id: i64) -> Result<Option<Row>> {
     .map_err(Error::storage("reading a message"))
 }
 
+/// Whether the account's folders are local only (a POP3 account): nothing to replay.
+fn is_local(tx: &Transaction<'_>, account_id: i64) -> Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM accounts WHERE id = ?1 AND protocol = 'pop3'")
+        .and_then(|mut s| s.exists([account_id]))
+        .map_err(Error::storage("reading an account"))
+}
+
 fn known_uid(uid: i64) -> Option<u32> {
     u32::try_from(uid).ok().filter(|u| *u > 0)
 }
@@ -137,6 +144,10 @@ fn insert_op(
     placeholder: Option<i64>,
     flags: FlagChange,
 ) -> Result<()> {
+    if is_local(tx, account_id)? {
+        // Local folders (POP3 accounts): the change is complete once it is in the store.
+        return Ok(());
+    }
     tx.execute(
         "INSERT INTO operations (account_id, kind, message, folder_id, folder, uid, target_id,
              target, placeholder, seen, flagged, answered, uidvalidity)
@@ -214,6 +225,7 @@ impl Store {
             .optional()
             .map_err(Error::storage(CTX))?
             .ok_or_else(|| Error::NotFound("The target folder".into()))?;
+        let local = is_local(&tx, target_account)?;
         for &id in ids {
             let Some(r) = row(&tx, id)? else { continue };
             if r.account_id != target_account {
@@ -238,8 +250,13 @@ impl Store {
                 )
                 .map_err(Error::storage(CTX))?;
                 let new = tx.last_insert_rowid();
-                tx.execute("UPDATE messages SET uid = -id WHERE id = ?1", [new])
-                    .map_err(Error::storage(CTX))?;
+                // A placeholder (negative UID) until the server's UID is known; in a local
+                // folder the row id is the UID for good.
+                tx.execute(
+                    "UPDATE messages SET uid = CASE WHEN ?2 THEN id ELSE -id END WHERE id = ?1",
+                    params![new, local],
+                )
+                .map_err(Error::storage(CTX))?;
                 tx.execute(
                     "INSERT INTO bodies (message_id, raw, text, attachments)
                      SELECT ?2, raw, text, attachments FROM bodies WHERE message_id = ?1",
@@ -249,8 +266,9 @@ impl Store {
                 new
             } else {
                 tx.execute(
-                    "UPDATE messages SET folder_id = ?2, uid = -id WHERE id = ?1",
-                    params![id, target_id],
+                    "UPDATE messages SET folder_id = ?2,
+                         uid = CASE WHEN ?3 THEN id ELSE -id END WHERE id = ?1",
+                    params![id, target_id, local],
                 )
                 .map_err(Error::storage(CTX))?;
                 touch(&mut touched, r.account_id, r.folder_id);
@@ -680,7 +698,15 @@ mod tests {
     fn store(dir: &tempfile::TempDir) -> (Store, i64, i64) {
         let store = Store::open(&dir.path().join("petrel.sqlite3")).unwrap();
         let account = store
-            .insert_account("Ann", "ann@example.org", &settings(), &settings())
+            .insert_account(&crate::model::NewAccount {
+                display_name: "Ann".into(),
+                email: "ann@example.org".into(),
+                password: String::new(),
+                protocol: crate::model::IncomingProtocol::Imap,
+                incoming: settings(),
+                smtp: settings(),
+                pop3: None,
+            })
             .unwrap();
         store
             .sync_folder_list(account.id, &[folder("INBOX"), folder("Archive")])

@@ -135,6 +135,31 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE folders ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 1;",
     // 9: a discarded draft waits here until its copies on the server are deleted.
     "ALTER TABLE drafts ADD COLUMN discarded INTEGER NOT NULL DEFAULT 0;",
+    // 10: POP3 accounts. The incoming server is IMAP or POP3 (`protocol`); a POP3 account's
+    // folders are local (no UIDVALIDITY) and its download settings are here. `pop3_uidls` is
+    // what was downloaded, by the server's UIDL, committed in the same transaction as the
+    // message: a message is never downloaded twice, and never deleted from the server before it
+    // is stored here. `message` is NULL once the message was deleted here for ever.
+    "ALTER TABLE accounts RENAME COLUMN imap_host TO incoming_host;
+    ALTER TABLE accounts RENAME COLUMN imap_port TO incoming_port;
+    ALTER TABLE accounts RENAME COLUMN imap_security TO incoming_security;
+    ALTER TABLE accounts RENAME COLUMN imap_username TO incoming_username;
+    ALTER TABLE accounts RENAME COLUMN imap_trusted_cert TO incoming_trusted_cert;
+    ALTER TABLE accounts ADD COLUMN protocol TEXT NOT NULL DEFAULT 'imap'
+        CHECK (protocol IN ('imap', 'pop3'));
+    ALTER TABLE accounts ADD COLUMN pop3_leave_on_server INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN pop3_delete_after_days INTEGER;
+    ALTER TABLE accounts ADD COLUMN pop3_delete_when_deleted_locally INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN pop3_check_minutes INTEGER NOT NULL DEFAULT 10;
+    ALTER TABLE accounts ADD COLUMN pop3_last_check INTEGER;
+    CREATE TABLE pop3_uidls (
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        uidl          TEXT NOT NULL,
+        message       INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        downloaded_at INTEGER NOT NULL DEFAULT (unixepoch()),
+        PRIMARY KEY (account_id, uidl)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX pop3_uidls_by_message ON pop3_uidls (message);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -50,15 +50,61 @@ impl Engine {
         let id = self
             .store()
             .save_draft(account.id, draft_id, &message_id, &raw)?;
-        self.operations_queued();
+        if self.store().is_local_account(account.id)? {
+            self.file_drafts_locally(account.id)?;
+        } else {
+            self.operations_queued();
+        }
         Ok(id)
+    }
+
+    /// For an account with local folders (POP3): each pending draft replaces its previous copy
+    /// in the local Drafts folder at once; a discarded one is removed from it.
+    fn file_drafts_locally(&self, account_id: i64) -> Result<()> {
+        let store = self.store();
+        let Some(folder) = store.folder_by_role(account_id, FolderRole::Drafts)? else {
+            return Ok(());
+        };
+        for draft in store.pending_drafts(account_id)? {
+            store.delete_local_by_message_id(folder.id, &draft.message_id)?;
+            if draft.discarded {
+                store.forget_draft(draft.id)?;
+                continue;
+            }
+            let size = u32::try_from(draft.raw.len()).unwrap_or(u32::MAX);
+            let flags = mime::Flags {
+                seen: true,
+                draft: true,
+                ..mime::Flags::default()
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let mut message = mime::parse_headers(0, &draft.raw, flags, now, size);
+            let parsed = mime::parse_body(draft.raw.clone());
+            message.has_attachments = parsed.has_attachments;
+            let id =
+                store.insert_local_message(folder.id, &message, &parsed.body, &parsed.snippet)?;
+            let uid = u32::try_from(id).ok();
+            store.draft_uploaded(draft.id, draft.revision, folder.id, None, uid)?;
+        }
+        self.emit(EngineEvent::FolderChanged {
+            account_id,
+            folder_id: folder.id,
+        });
+        Ok(())
     }
 
     /// Discards a draft (sent, or thrown away): gone here at once, and its copies in the Drafts
     /// folder are deleted in the background. Saving it again afterwards fails.
     pub fn discard_draft(&self, draft_id: i64) -> Result<()> {
-        self.store().discard_draft(draft_id)?;
-        self.operations_queued();
+        let account_id = self.store().discard_draft(draft_id)?;
+        if self.store().is_local_account(account_id)? {
+            self.file_drafts_locally(account_id)?;
+        } else {
+            self.operations_queued();
+        }
         Ok(())
     }
 

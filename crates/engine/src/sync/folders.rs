@@ -22,6 +22,9 @@ impl Engine {
         parent_id: Option<i64>,
         name: &str,
     ) -> Result<Folder> {
+        if let Some(done) = self.local_create_folder(account_id, parent_id, name)? {
+            return Ok(done);
+        }
         let parent = match parent_id {
             Some(id) => Some(self.folder_of(account_id, id)?),
             None => None,
@@ -67,6 +70,9 @@ impl Engine {
     /// Renames a folder (it stays where it is; folders inside it move along). INBOX and the
     /// special folders (Drafts, Sent, Trash, …) cannot be renamed.
     pub async fn rename_folder(&self, folder_id: i64, new_name: &str) -> Result<Folder> {
+        if let Some(done) = self.local_rename_folder(folder_id, new_name)? {
+            return Ok(done);
+        }
         let folder = self.store().folder(folder_id)?;
         refuse_special(&folder, "renamed")?;
         let account_id = folder.account_id;
@@ -104,6 +110,9 @@ impl Engine {
     /// Deletes a folder with all its messages, on the server and here. INBOX and the special
     /// folders (Drafts, Sent, Trash, …) cannot be deleted.
     pub async fn delete_folder(&self, folder_id: i64) -> Result<()> {
+        if self.local_delete_folder(folder_id)?.is_some() {
+            return Ok(());
+        }
         let folder = self.store().folder(folder_id)?;
         refuse_special(&folder, "deleted")?;
         let account_id = folder.account_id;
@@ -122,6 +131,9 @@ impl Engine {
 
     /// Subscribes to (`true`) or unsubscribes from (`false`) a folder on the server.
     pub async fn set_folder_subscribed(&self, folder_id: i64, subscribed: bool) -> Result<()> {
+        if self.local_subscribe(folder_id, subscribed)?.is_some() {
+            return Ok(());
+        }
         let folder = self.store().folder(folder_id)?;
         let what = format!(
             "{} the folder “{}”",

@@ -20,7 +20,9 @@
 
 mod drafts;
 mod folders;
+mod local;
 mod operations;
+mod pop3;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -30,13 +32,16 @@ use tokio::task::JoinHandle;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::imap::IdleOutcome;
-use crate::model::FolderRole;
+use crate::model::{FolderRole, IncomingProtocol};
 
 /// The scheduler's clocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncConfig {
     /// How often every folder is synced.
     pub poll_every: Duration,
+    /// How often POP3 accounts are checked; `None`: as each account's settings say (tests set
+    /// a short one).
+    pub pop3_every: Option<Duration>,
     /// How long one IDLE command may run before it is re-issued (servers allow 29 minutes).
     pub idle_restart: Duration,
     /// How long the server may stay silent during IDLE before the connection is probed.
@@ -53,6 +58,7 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             poll_every: Duration::from_secs(3 * 60),
+            pop3_every: None,
             idle_restart: Duration::from_secs(25 * 60),
             // Quiet limit plus answer time stays under a minute.
             idle_quiet: Duration::from_secs(45),
@@ -118,18 +124,19 @@ impl Drop for Background {
     }
 }
 
-/// The tasks of one account; aborted when dropped.
+/// The tasks of one account; aborted when dropped. A POP3 account has only a poll task.
 struct AccountTasks {
-    push: JoinHandle<()>,
+    push: Option<JoinHandle<()>>,
     poll: JoinHandle<()>,
-    replay: JoinHandle<()>,
+    replay: Option<JoinHandle<()>>,
 }
 
 impl Drop for AccountTasks {
     fn drop(&mut self) {
-        self.push.abort();
         self.poll.abort();
-        self.replay.abort();
+        for task in [&self.push, &self.replay].into_iter().flatten() {
+            task.abort();
+        }
     }
 }
 
@@ -160,14 +167,22 @@ async fn supervise(engine: Engine, config: SyncConfig) {
                 let ids: HashSet<i64> = accounts.iter().map(|a| a.id).collect();
                 running.retain(|id, _| ids.contains(id));
                 for account in accounts {
-                    running.entry(account.id).or_insert_with(|| AccountTasks {
-                        push: tokio::spawn(push_loop(engine.clone(), account.id, config.clone())),
-                        poll: tokio::spawn(poll_loop(engine.clone(), account.id, config.clone())),
-                        replay: tokio::spawn(replay_loop(
-                            engine.clone(),
-                            account.id,
-                            config.clone(),
-                        )),
+                    let id = account.id;
+                    running.entry(id).or_insert_with(|| match account.protocol {
+                        IncomingProtocol::Imap => AccountTasks {
+                            push: Some(tokio::spawn(push_loop(engine.clone(), id, config.clone()))),
+                            poll: tokio::spawn(poll_loop(engine.clone(), id, config.clone())),
+                            replay: Some(tokio::spawn(replay_loop(
+                                engine.clone(),
+                                id,
+                                config.clone(),
+                            ))),
+                        },
+                        IncomingProtocol::Pop3 => AccountTasks {
+                            push: None,
+                            poll: tokio::spawn(pop3_loop(engine.clone(), id, config.clone())),
+                            replay: None,
+                        },
                     });
                 }
             }
@@ -193,6 +208,35 @@ async fn poll_loop(engine: Engine, account_id: i64, config: SyncConfig) {
             Err(e) => {
                 tracing::warn!("sync of account {account_id} failed: {e}");
                 backoff.next_wait().min(config.poll_every)
+            }
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// A POP3 account: a check at start and every `check_every_minutes` of its settings (read
+/// again before every wait, so a change applies from the next wait on), or
+/// `SyncConfig::pop3_every` when set. Failures retried with backoff.
+async fn pop3_loop(engine: Engine, account_id: i64, config: SyncConfig) {
+    let mut backoff = Backoff::new(config.backoff_first, config.backoff_max);
+    loop {
+        let every = config.pop3_every.unwrap_or_else(|| {
+            engine
+                .store()
+                .account(account_id)
+                .ok()
+                .and_then(|a| a.pop3)
+                .map(|p| Duration::from_secs(u64::from(p.check_every_minutes.max(1)) * 60))
+                .unwrap_or(Duration::from_secs(10 * 60))
+        });
+        let wait = match engine.sync_account(account_id).await {
+            Ok(_) => {
+                backoff.reset();
+                every
+            }
+            Err(e) => {
+                tracing::warn!("checking account {account_id} failed: {e}");
+                backoff.next_wait().min(every)
             }
         };
         tokio::time::sleep(wait).await;

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use petrel_engine::engine::server;
-use petrel_engine::model::{Account, NewAccount, Security};
+use petrel_engine::model::{Account, IncomingProtocol, NewAccount, Security};
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
 use petrel_testkit::{corpus, Servers, TestUser};
@@ -27,7 +27,9 @@ pub fn tls_account(servers: &Servers, user: &TestUser, display_name: &str) -> Ne
         display_name: display_name.into(),
         email: user.email.clone(),
         password: user.password.clone(),
-        imap: server(
+        protocol: IncomingProtocol::Imap,
+        pop3: None,
+        incoming: server(
             &servers.host,
             Some(servers.imaps_port),
             Security::Tls,
