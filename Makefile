@@ -74,9 +74,10 @@ bindings:
 demo:
 	scripts/demo.sh
 
+# The IMAP sync benchmark (issue 4), then the POP3 download benchmark (issue 5).
 bench:
-	@if [ -x bench/run.sh ]; then bench/run.sh; \
-	else echo "no benchmarks yet: bench/run.sh does not exist"; fi
+	bench/run.sh
+	bench/pop3.sh
 
 # --- test mail servers --------------------------------------------------------------------------
 

@@ -11,7 +11,10 @@
 //! 4. A UIDL leaves the record only once the server no longer lists it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::{Engine, SyncReport};
 use crate::error::{Error, Result};
@@ -26,6 +29,15 @@ const BATCH_MESSAGES: usize = 200;
 const BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// … or has waited this long (so that new mail shows up quickly even on a slow line).
 const BATCH_AGE: Duration = Duration::from_millis(500);
+/// Downloaded messages waiting to be parsed and stored are held to this many KiB.
+const IN_FLIGHT_KIB: u32 = 32 * 1024;
+
+/// A downloaded message on its way to the store; its share of the budget is freed with it.
+struct InFlight {
+    uidl: String,
+    raw: Vec<u8>,
+    _permit: OwnedSemaphorePermit,
+}
 
 impl Engine {
     /// One check of a POP3 account ("Get mail"): see the module documentation. `NewMail` is
@@ -75,36 +87,58 @@ impl Engine {
             folders: 1,
             ..SyncReport::default()
         };
-        let mut new_ids = Vec::new();
-        let mut batch: Vec<Downloaded> = Vec::new();
-        let mut batch_bytes = 0usize;
-        let mut batch_started = Instant::now();
-        let mut done = 0u32;
-        for (n, uidl) in &new {
-            if sizes.get(n).is_some_and(|s| *s > max) {
-                tracing::warn!(
-                    "account {account_id}: message {n} is larger than {} MB; left on the server",
-                    max / (1024 * 1024)
-                );
-                continue;
+        // The network reads while a worker thread parses and commits (two cores at work); the
+        // messages in between are held to `IN_FLIGHT_KIB`.
+        let budget = Arc::new(Semaphore::new(IN_FLIGHT_KIB as usize));
+        let (to_worker, from_net) = std::sync::mpsc::channel::<InFlight>();
+        let worker = {
+            let engine = self.clone();
+            let inbox_id = inbox.id;
+            tokio::task::spawn_blocking(move || {
+                engine.store_downloads(account_id, inbox_id, from_net, total)
+            })
+        };
+        let downloaded: Result<()> = async {
+            for (n, uidl) in &new {
+                if sizes.get(n).is_some_and(|s| *s > max) {
+                    tracing::warn!(
+                        "account {account_id}: message {n} is larger than {} MB; left on the \
+                         server",
+                        max / (1024 * 1024)
+                    );
+                    continue;
+                }
+                let raw = client.retr(*n).await?;
+                let kib = u32::try_from(raw.len() / 1024 + 1)
+                    .unwrap_or(u32::MAX)
+                    .min(IN_FLIGHT_KIB);
+                let permit = budget
+                    .clone()
+                    .acquire_many_owned(kib)
+                    .await
+                    .map_err(|e| Error::Internal(format!("download budget: {e}")))?;
+                if to_worker
+                    .send(InFlight {
+                        uidl: uidl.to_string(),
+                        raw,
+                        _permit: permit,
+                    })
+                    .is_err()
+                {
+                    // The worker stopped on a storage error; it reports it below.
+                    break;
+                }
             }
-            let raw = client.retr(*n).await?;
-            batch_bytes += raw.len();
-            batch.push(parse_downloaded(uidl, raw));
-            if batch.len() >= BATCH_MESSAGES
-                || batch_bytes >= BATCH_BYTES
-                || batch_started.elapsed() >= BATCH_AGE
-            {
-                done += batch.len() as u32;
-                new_ids.extend(self.commit_batch(account_id, inbox.id, &mut batch, done, total)?);
-                batch_bytes = 0;
-                batch_started = Instant::now();
-            }
+            Ok(())
         }
-        if !batch.is_empty() {
-            done += batch.len() as u32;
-            new_ids.extend(self.commit_batch(account_id, inbox.id, &mut batch, done, total)?);
-        }
+        .await;
+        drop(to_worker);
+        // What was downloaded is stored even when the connection failed meanwhile.
+        let stored = worker
+            .await
+            .map_err(|e| Error::Internal(format!("storing downloaded mail: {e}")))?;
+        let new_ids = stored?;
+        downloaded?;
         report.new_messages = new_ids.len();
         report.bodies = new_ids.len();
 
@@ -139,6 +173,48 @@ impl Engine {
             }
         }
         Ok(report)
+    }
+
+    /// The worker's side: parse what the network hands over and commit it in batches (see the
+    /// `BATCH_*` limits), until the network side is done. Returns the new message ids.
+    fn store_downloads(
+        &self,
+        account_id: i64,
+        folder_id: i64,
+        from_net: std::sync::mpsc::Receiver<InFlight>,
+        total: u32,
+    ) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        let mut batch: Vec<Downloaded> = Vec::new();
+        let mut bytes = 0usize;
+        let mut started = Instant::now();
+        let mut done = 0u32;
+        loop {
+            let wait = BATCH_AGE.saturating_sub(started.elapsed());
+            let next = match from_net.recv_timeout(wait) {
+                Ok(m) => Some(m),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            if let Some(m) = next {
+                bytes += m.raw.len();
+                batch.push(parse_downloaded(&m.uidl, m.raw));
+            }
+            let full = batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES;
+            if !batch.is_empty() && (full || started.elapsed() >= BATCH_AGE) {
+                done += batch.len() as u32;
+                ids.extend(self.commit_batch(account_id, folder_id, &mut batch, done, total)?);
+                bytes = 0;
+                started = Instant::now();
+            } else if batch.is_empty() {
+                started = Instant::now();
+            }
+        }
+        if !batch.is_empty() {
+            done += batch.len() as u32;
+            ids.extend(self.commit_batch(account_id, folder_id, &mut batch, done, total)?);
+        }
+        Ok(ids)
     }
 
     fn commit_batch(
