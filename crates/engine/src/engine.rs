@@ -355,7 +355,8 @@ impl Engine {
         let folder_id = folder.id;
         let state = store.folder_state(folder.id)?;
         let events = self.inner.events.clone();
-        let path = folder.path.clone();
+        // For people: "Syncing Entwürfe", not the server's spelling.
+        let path = imap::utf7::display(&folder.path);
         let outcome = conn
             .sync_folder(store, &state, |done, total| {
                 let _ = events.send(EngineEvent::SyncProgress {

@@ -6,6 +6,7 @@ mod folders;
 mod idle;
 mod responses;
 mod sync;
+pub mod utf7;
 
 use futures::StreamExt;
 
