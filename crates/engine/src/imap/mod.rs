@@ -4,6 +4,7 @@
 mod changes;
 mod folders;
 mod idle;
+mod parts;
 mod responses;
 mod sync;
 pub mod utf7;

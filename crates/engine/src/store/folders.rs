@@ -336,8 +336,8 @@ impl Store {
         let tx = conn.transaction().map_err(Error::storage(ctx))?;
         let attached = tx
             .execute(
-                "INSERT INTO bodies (message_id, raw, text, attachments)
-                 SELECT m.id, s.raw, s.text, s.attachments
+                "INSERT INTO bodies (message_id, raw, text, attachments, parts)
+                 SELECT m.id, s.raw, s.text, s.attachments, s.parts
                  FROM stale_bodies s JOIN messages m
                    ON m.folder_id = s.folder_id AND m.message_id = s.message_id
                  WHERE s.folder_id = ?1
@@ -384,9 +384,9 @@ fn start_over(tx: &rusqlite::Transaction<'_>, folder_id: i64) -> Result<()> {
     let ctx = "starting the folder over";
     tx.execute(
         "INSERT INTO stale_bodies (folder_id, message_id, raw, text, attachments, snippet,
-             has_attachments)
+             has_attachments, parts)
          SELECT m.folder_id, m.message_id, b.raw, b.text, b.attachments, m.snippet,
-                m.has_attachments
+                m.has_attachments, b.parts
          FROM messages m JOIN bodies b ON b.message_id = m.id
          WHERE m.folder_id = ?1 AND m.message_id IS NOT NULL",
         [folder_id],
