@@ -175,6 +175,16 @@ async fn download_part(
             break;
         }
         offset += chunk.len() as u64;
+        // A server that keeps sending is not sending this part.
+        if offset > 2 * u64::from(part.octets) + u64::from(PART_CHUNK) {
+            return Err(Error::BrokenPart {
+                what,
+                detail: format!(
+                    "the server sent more than twice the {} bytes its structure gave",
+                    part.octets
+                ),
+            });
+        }
         out.clear();
         decoder
             .feed(&chunk, &mut out)
