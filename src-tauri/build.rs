@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "list_folders",
     "list_messages",
     "get_message",
+    "save_attachment",
     "sync_account",
     "reply_draft",
     "send_message",

@@ -62,6 +62,25 @@ pub async fn get_message(engine: State<'_, Engine>, message_id: i64) -> Reply<Me
     Ok(engine.message(message_id).await?)
 }
 
+/// Saves attachment `index` of a message to `path` (picked by the user in the save dialog);
+/// resolves to the number of bytes written. A large message's attachment is downloaded then.
+#[tauri::command]
+pub async fn save_attachment(
+    engine: State<'_, Engine>,
+    message_id: i64,
+    index: usize,
+    path: String,
+) -> Reply<u64> {
+    let path = std::path::PathBuf::from(path);
+    if !path.is_absolute() {
+        return Err(petrel_engine::Error::InvalidInput(
+            "Choose where to save the attachment.".to_string(),
+        )
+        .into());
+    }
+    Ok(engine.save_attachment(message_id, index, &path).await?)
+}
+
 #[tauri::command]
 pub async fn sync_account(engine: State<'_, Engine>, account_id: i64) -> Reply<()> {
     engine.sync_account(account_id).await?;
