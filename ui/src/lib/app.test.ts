@@ -176,7 +176,7 @@ describe("AppState", () => {
   });
 
   it("goes back to the inbox when the shown folder is unsubscribed, and hides it", async () => {
-    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", role: null, unread: 0, total: 1, subscribed: true };
+    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", delimiter: "/", role: null, unread: 0, total: 1, subscribed: true };
     api.listFolders.mockResolvedValue([...folders, work]);
     const app = new AppState();
     await app.start();
