@@ -77,31 +77,47 @@ impl Setup {
             .id
     }
 
-    /// Bytes Dovecot sent in each IMAP session of this user, from its log ("Logged out …
-    /// out=N"), oldest first.
-    fn imap_bytes_out(&self) -> Vec<u64> {
+    /// How many times this user logged in over IMAP (logged at login, so never late).
+    fn imap_logins(&self) -> usize {
+        self.login_sessions().len()
+    }
+
+    /// The session ids of this user's IMAP logins, oldest first.
+    fn login_sessions(&self) -> Vec<String> {
         let log = std::fs::read_to_string(&self.servers.dovecot_log).unwrap_or_default();
-        let tag = format!("imap({})", self.user.email);
+        let tag = format!("Login: user=<{}>", self.user.email);
         log.lines()
-            .filter(|l| l.contains(&tag) && l.contains("Logged out"))
+            .filter(|l| l.contains("imap-login") && l.contains(&tag))
             .filter_map(|l| {
-                l.split_whitespace()
-                    .find_map(|w| w.strip_prefix("out="))
-                    .and_then(|n| n.parse().ok())
+                let id = l.split("session=<").nth(1)?.split('>').next()?;
+                Some(id.to_string())
             })
             .collect()
     }
 
-    /// The bytes sent by the sessions that end after `before` were counted (waits for the log).
-    async fn bytes_out_since(&self, before: usize) -> u64 {
+    /// Bytes Dovecot sent in the sessions that logged in after the first `logins` (from its
+    /// log: "Logged out … out=N"), waiting for each to end.
+    async fn bytes_out_since(&self, logins: usize) -> u64 {
+        let sessions: Vec<String> = self.login_sessions().into_iter().skip(logins).collect();
+        assert!(!sessions.is_empty(), "no IMAP login");
         for _ in 0..50 {
-            let all = self.imap_bytes_out();
-            if all.len() > before {
-                return all[before..].iter().sum();
+            let log = std::fs::read_to_string(&self.servers.dovecot_log).unwrap_or_default();
+            let sent: Vec<u64> = sessions
+                .iter()
+                .filter_map(|id| {
+                    let tag = format!("<{id}>: Info: Disconnected: Logged out");
+                    let line = log.lines().find(|l| l.contains(&tag))?;
+                    line.split_whitespace()
+                        .find_map(|w| w.strip_prefix("out="))
+                        .and_then(|n| n.parse().ok())
+                })
+                .collect();
+            if sent.len() == sessions.len() {
+                return sent.iter().sum();
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("Dovecot logged no session end");
+        panic!("Dovecot logged no end for the sessions {sessions:?}");
     }
 }
 
@@ -114,7 +130,15 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     let small = message("Small data", &small_attachment, CSV);
     assert!(big.len() > 27_000_000);
     t.servers
-        .fill_mailbox(&t.user.email, "INBOX", &[big.clone(), small])
+        .fill_mailbox(
+            &t.user.email,
+            "INBOX",
+            &[
+                big.clone(),
+                small,
+                message("Big data whole", &attachment, CSV),
+            ],
+        )
         .expect("fill");
     t.engine.sync_account(t.account.id).await.expect("sync");
     let id = t.message_id("Big data");
@@ -124,7 +148,7 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     );
 
     // Opening: the text and the list of attachments, a few kilobytes from the server.
-    let before = t.imap_bytes_out().len();
+    let before = t.imap_logins();
     let started = std::time::Instant::now();
     let view = t.engine.message(id).await.expect("open");
     let open_time = started.elapsed();
@@ -174,7 +198,7 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     // Saving the big attachment: that part alone, exact bytes.
     let out = tempfile::tempdir().expect("temp dir");
     let dest = out.path().join("saved.bin");
-    let before = t.imap_bytes_out().len();
+    let before = t.imap_logins();
     let started = std::time::Instant::now();
     let written = t.engine.save_attachment(id, 0, &dest).await.expect("save");
     let save_time = started.elapsed();
@@ -230,15 +254,36 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     assert_eq!(view.attachments.len(), 2);
     assert!(store.raw_body(small_id).expect("store").is_some());
     let dest = out.path().join("small.bin");
-    let before = t.imap_bytes_out().len();
+    let logins = t.imap_logins();
     t.engine
         .save_attachment(small_id, 0, &dest)
         .await
         .expect("save small");
     assert_eq!(std::fs::read(&dest).expect("file"), small_attachment);
     assert_eq!(
-        t.imap_bytes_out().len(),
-        before,
+        t.imap_logins(),
+        logins,
         "no connection for a stored message"
     );
+
+    // For comparison: with a prefetch limit above its size, the same message is opened whole.
+    t.engine
+        .set_body_policy(
+            t.account.id,
+            petrel_engine::model::BodyPolicy {
+                max_prefetch_bytes: 64 << 20,
+                ..petrel_engine::model::BodyPolicy::default()
+            },
+        )
+        .expect("policy");
+    let whole_id = t.message_id("Big data whole");
+    let before = t.imap_logins();
+    let started = std::time::Instant::now();
+    let view = t.engine.message(whole_id).await.expect("open whole");
+    let whole_time = started.elapsed();
+    let sent = t.bytes_out_since(before).await;
+    eprintln!("opening it whole (limit 64 MiB): {sent} bytes from the server, {whole_time:?}");
+    assert!(sent > big.len() as u64, "{sent} bytes: the whole message");
+    assert_eq!(view.attachments.len(), 2);
+    assert!(store.raw_body(whole_id).expect("store").is_some());
 }
