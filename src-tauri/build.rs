@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "list_messages",
     "get_message",
     "save_attachment",
+    "open_attachment",
     "sync_account",
     "reply_draft",
     "send_message",

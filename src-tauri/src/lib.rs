@@ -30,6 +30,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::list_messages,
             commands::get_message,
             commands::save_attachment,
+            commands::open_attachment,
             commands::sync_account,
             commands::reply_draft,
             commands::send_message,

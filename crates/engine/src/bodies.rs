@@ -111,6 +111,113 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Saves attachment `index` under `dir` (a folder of the app's cache), in a folder of its
+    /// own, under the sender's file name made safe, for opening with the system's app; returns
+    /// the file's path. Programs and scripts are refused (see [`may_open`]): they are only saved.
+    pub async fn attachment_for_opening(
+        &self,
+        message_id: i64,
+        index: usize,
+        dir: &Path,
+    ) -> Result<PathBuf> {
+        self.ensure_body(message_id).await?;
+        let view = self
+            .store()
+            .message_view(message_id)?
+            .ok_or_else(|| Error::NotFound("The message".to_string()))?;
+        let info = view
+            .attachments
+            .get(index)
+            .ok_or_else(|| Error::NotFound(format!("Attachment {}", index + 1)))?;
+        if !may_open(&info.filename, &info.mime_type) {
+            return Err(Error::InvalidInput(format!(
+                "“{}” may be a program, so Petrel does not open it. Save it instead if you trust \
+                 its sender.",
+                info.filename
+            )));
+        }
+        let folder = dir.join(format!("{message_id}-{index}"));
+        tokio::fs::create_dir_all(&folder)
+            .await
+            .map_err(|source| save_failed(&folder, source))?;
+        let path = folder.join(safe_file_name(&info.filename));
+        self.save_attachment(message_id, index, &path).await?;
+        Ok(path)
+    }
+}
+
+/// File name extensions of programs, scripts, installers and shortcuts (lower case): such
+/// attachments are never opened from the reader, only saved.
+const RUNNABLE: &str =
+    "exe msi msp bat cmd com scr pif cpl vbs vbe js jse mjs wsf wsh hta ps1 psm1 psd1 reg \
+     lnk url inf sh bash zsh csh ksh fish command tool app dmg pkg mpkg deb rpm appimage \
+     flatpak snap run bin elf so dll jar jnlp apk desktop py pyw pl rb php iso img vhd \
+     vhdx docm xlsm pptm library-ms scf xll appref-ms application gadget msc ws";
+
+/// MIME types of programs and scripts.
+const RUNNABLE_TYPES: &[&str] = &[
+    "application/x-msdownload",
+    "application/x-msdos-program",
+    "application/x-msi",
+    "application/x-ms-installer",
+    "application/vnd.microsoft.portable-executable",
+    "application/x-executable",
+    "application/x-elf",
+    "application/x-sharedlib",
+    "application/x-sh",
+    "application/x-shellscript",
+    "application/x-csh",
+    "application/x-perl",
+    "application/x-python",
+    "application/java-archive",
+    "application/x-java-archive",
+    "application/x-java-jnlp-file",
+    "application/javascript",
+    "text/javascript",
+    "application/x-bat",
+    "application/hta",
+    "application/x-apple-diskimage",
+    "application/vnd.debian.binary-package",
+    "application/x-rpm",
+    "application/vnd.android.package-archive",
+    "application/x-desktop",
+];
+
+/// Whether an attachment may be opened with the system's app: not when its name or its type
+/// says it is a program, script, installer or shortcut (whatever the other one says).
+pub fn may_open(filename: &str, mime_type: &str) -> bool {
+    let name = filename.trim().trim_end_matches(['.', ' ']).to_lowercase();
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let mime = mime_type.trim().to_ascii_lowercase();
+    !name.is_empty()
+        && !RUNNABLE.split_whitespace().any(|r| r == ext)
+        && !RUNNABLE_TYPES.contains(&mime.as_str())
+}
+
+/// A sender's file name safe to create: no folders, no control characters or characters that
+/// file systems refuse, not hidden, not empty, not too long.
+pub fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let cleaned: String = cleaned.chars().take(200).collect();
+    if cleaned.is_empty() {
+        "attachment".to_string()
+    } else {
+        cleaned
+    }
+}
+
 /// The whole message, parsed for the reader.
 async fn whole(conn: &mut imap::Connection, folder: &str, uid: u32) -> Result<StoredBody> {
     let (_, raw) = conn
@@ -255,6 +362,36 @@ fn save_failed(path: &Path, source: std::io::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn programs_are_never_opened() {
+        assert!(may_open("Rechnung März.pdf", "application/pdf"));
+        assert!(may_open("Foto.jpg", "application/octet-stream"));
+        assert!(may_open("table.csv", "text/csv"));
+        for (name, mime) in [
+            ("setup.exe", "application/octet-stream"),
+            ("invoice.pdf.exe", "application/pdf"),
+            ("INVOICE.PDF.EXE. ", "application/pdf"),
+            ("run.sh", "text/plain"),
+            ("x.desktop", "text/plain"),
+            ("Messdaten.bin", "application/octet-stream"),
+            ("innocent.pdf", "application/x-msdownload"),
+            ("script.js", "text/plain"),
+            ("", "text/plain"),
+        ] {
+            assert!(!may_open(name, mime), "{name} {mime}");
+        }
+    }
+
+    #[test]
+    fn file_names_from_senders_are_made_safe() {
+        assert_eq!(safe_file_name("Rechnung März.pdf"), "Rechnung März.pdf");
+        assert_eq!(safe_file_name("../../.bashrc"), "bashrc");
+        assert_eq!(safe_file_name("C:\\Windows\\evil.pdf"), "evil.pdf");
+        assert_eq!(safe_file_name("a:b*c?\u{0}d\n.txt"), "a_b_c__d_.txt");
+        assert_eq!(safe_file_name(" .. "), "attachment");
+        assert_eq!(safe_file_name(&"x".repeat(300)).chars().count(), 200);
+    }
 
     #[test]
     fn threshold_follows_the_prefetch_limit_with_a_floor() {

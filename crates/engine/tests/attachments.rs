@@ -247,6 +247,27 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     assert_eq!(e.kind(), ErrorKind::Storage);
     assert!(e.summary().contains("could not save"), "{}", e.summary());
 
+    // Opening with the system's app: saved in a folder of its own under the cache folder given;
+    // programs (here a .bin) are refused.
+    let cache = out.path().join("cache");
+    let opened = t
+        .engine
+        .attachment_for_opening(id, 1, &cache)
+        .await
+        .expect("for opening");
+    assert_eq!(opened, cache.join(format!("{id}-1")).join("table.csv"));
+    assert_eq!(
+        std::fs::read_to_string(&opened).expect("csv"),
+        CSV.replace('\n', "\r\n")
+    );
+    let e = t
+        .engine
+        .attachment_for_opening(id, 0, &cache)
+        .await
+        .expect_err("a .bin is not opened");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.summary().contains("may be a program"), "{}", e.summary());
+
     // A small message is stored whole and its attachments come from the store.
     let small_id = t.message_id("Small data");
     let view = t.engine.message(small_id).await.expect("open small");

@@ -13,7 +13,7 @@ const chips = attachmentChips(
 );
 
 function html(saves: Record<number, "saving" | "saved"> = {}): string {
-  return render(AttachmentChips, { props: { chips, saves, onsave: () => {} } }).body;
+  return render(AttachmentChips, { props: { chips, saves, onsave: () => {}, onopen: () => {} } }).body;
 }
 
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
@@ -30,6 +30,13 @@ describe("AttachmentChips", () => {
     expect(out).toContain('aria-label="Save Foto.jpg"');
     expect(count(out, "Save…")).toBe(3);
     expect(out).toContain('title="Foto.jpg — image/jpeg, 300 KB"');
+  });
+
+  it("offers Open for documents and pictures, not for what may be a program", () => {
+    const out = html();
+    expect(count(out, 'data-testid="attachment-open"')).toBe(2);
+    expect(out).toContain('aria-label="Open Foto.jpg"');
+    expect(out).not.toContain('aria-label="Open Messdaten März.bin"');
   });
 
   it("shows a save in progress and a finished one", () => {

@@ -88,6 +88,14 @@ export function saveAttachment(messageId: number, index: number, path: string): 
   return call("save_attachment", { messageId, index, path });
 }
 
+/**
+ * Opens attachment `index` with the system's app for its type (saved first to Petrel's cache
+ * folder). Programs and scripts are refused: they can only be saved.
+ */
+export function openAttachment(messageId: number, index: number): Promise<null> {
+  return call("open_attachment", { messageId, index });
+}
+
 /** Asks where to save a file with the system's "Save as" dialog; null when the user cancels. */
 export async function chooseSavePath(suggestedName: string): Promise<string | null> {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attachmentChips, attachmentKind, safeFileName } from "./attachments";
+import { attachmentChips, attachmentKind, canOpen, safeFileName } from "./attachments";
 
 const a = (filename: string, mime_type: string, size = 0) => ({ filename, mime_type, size });
 
@@ -19,6 +19,20 @@ describe("attachmentKind", () => {
     expect(attachmentKind(a("Rechnung März.pdf", "application/octet-stream"))).toBe("document");
     expect(attachmentKind(a("Messdaten.bin", "application/octet-stream"))).toBe("file");
     expect(attachmentKind(a(".pdf", ""))).toBe("file");
+  });
+});
+
+describe("canOpen", () => {
+  it("offers documents and pictures, never programs, whatever the other half says", () => {
+    expect(canOpen(a("Rechnung März.pdf", "application/pdf"))).toBe(true);
+    expect(canOpen(a("Foto.jpg", "application/octet-stream"))).toBe(true);
+    expect(canOpen(a("setup.exe", "application/octet-stream"))).toBe(false);
+    expect(canOpen(a("invoice.pdf.exe", "application/pdf"))).toBe(false);
+    expect(canOpen(a("INVOICE.PDF.EXE. ", "application/pdf"))).toBe(false);
+    expect(canOpen(a("innocent.pdf", "application/x-msdownload"))).toBe(false);
+    expect(canOpen(a("x.desktop", "text/plain"))).toBe(false);
+    expect(canOpen(a("Messdaten.bin", "application/octet-stream"))).toBe(false);
+    expect(canOpen(a("", "text/plain"))).toBe(false);
   });
 });
 
@@ -46,9 +60,10 @@ describe("attachmentChips", () => {
         name: "Messdaten März.bin",
         size: "20 MB",
         kind: "file",
+        openable: false,
         title: "Messdaten März.bin — application/octet-stream, 20 MB",
       },
-      { index: 1, name: "(unnamed)", size: "2 KB", kind: "image", title: "(unnamed) — image/png, 2 KB" },
+      { index: 1, name: "(unnamed)", size: "2 KB", kind: "image", openable: false, title: "(unnamed) — image/png, 2 KB" },
     ]);
   });
 });

@@ -61,11 +61,61 @@ export function safeFileName(name: string): string {
   return cleaned || "attachment";
 }
 
+/** File name extensions of programs, scripts, installers and shortcuts (the engine's list, `bodies::RUNNABLE`). */
+const RUNNABLE = new Set(
+  (
+    "exe msi msp bat cmd com scr pif cpl vbs vbe js jse mjs wsf wsh hta ps1 psm1 psd1 reg lnk url inf sh bash zsh csh ksh fish " +
+    "command tool app dmg pkg mpkg deb rpm appimage flatpak snap run bin elf so dll jar jnlp apk desktop py pyw pl rb php iso " +
+    "img vhd vhdx docm xlsm pptm library-ms scf xll appref-ms application gadget msc ws"
+  ).split(" "),
+);
+
+const RUNNABLE_TYPES = new Set([
+  "application/x-msdownload",
+  "application/x-msdos-program",
+  "application/x-msi",
+  "application/x-ms-installer",
+  "application/vnd.microsoft.portable-executable",
+  "application/x-executable",
+  "application/x-elf",
+  "application/x-sharedlib",
+  "application/x-sh",
+  "application/x-shellscript",
+  "application/x-csh",
+  "application/x-perl",
+  "application/x-python",
+  "application/java-archive",
+  "application/x-java-archive",
+  "application/x-java-jnlp-file",
+  "application/javascript",
+  "text/javascript",
+  "application/x-bat",
+  "application/hta",
+  "application/x-apple-diskimage",
+  "application/vnd.debian.binary-package",
+  "application/x-rpm",
+  "application/vnd.android.package-archive",
+  "application/x-desktop",
+]);
+
+/**
+ * Whether "Open" is offered: never for what its name or type says is a program, script,
+ * installer or shortcut (the engine refuses those too; they can only be saved).
+ */
+export function canOpen(a: Pick<AttachmentInfo, "mime_type" | "filename">): boolean {
+  const name = a.filename.trim().replace(/[. ]+$/, "").toLowerCase();
+  const dot = name.lastIndexOf(".");
+  const ext = dot >= 0 ? name.slice(dot + 1) : "";
+  return name !== "" && !RUNNABLE.has(ext) && !RUNNABLE_TYPES.has(a.mime_type.trim().toLowerCase());
+}
+
 export interface AttachmentChip {
   index: number;
   name: string;
   size: string;
   kind: AttachmentKind;
+  /** "Open" is offered (not a program). */
+  openable: boolean;
   /** The tooltip: name, type and size. */
   title: string;
 }
@@ -75,6 +125,13 @@ export function attachmentChips(attachments: readonly AttachmentInfo[], locale?:
   return attachments.map((a, index) => {
     const name = a.filename || "(unnamed)";
     const size = formatSize(a.size, locale);
-    return { index, name, size, kind: attachmentKind(a), title: `${name} — ${a.mime_type || "unknown type"}, ${size}` };
+    return {
+      index,
+      name,
+      size,
+      kind: attachmentKind(a),
+      openable: canOpen(a),
+      title: `${name} — ${a.mime_type || "unknown type"}, ${size}`,
+    };
   });
 }

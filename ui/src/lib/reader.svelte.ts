@@ -21,7 +21,7 @@ export class ReaderState {
   error = $state.raw<UserError | null>(null);
   /** Attachment saves of the shown message, by attachment index. */
   saves = $state.raw<Record<number, SaveState>>({});
-  /** Why the last attachment save failed. */
+  /** Why the last attachment save or open failed. */
   saveError = $state.raw<UserError | null>(null);
 
   #token = 0;
@@ -83,6 +83,19 @@ export class ReaderState {
    * Asks where to save attachment `index` of the shown message (the system's save dialog, the
    * sender's file name proposed), then saves it there. Cancelling the dialog changes nothing.
    */
+  /** Opens attachment `index` of the shown message with the system's app (not programs). */
+  async openAttachment(index: number): Promise<void> {
+    const view = this.current;
+    if (!view?.attachments[index]) return;
+    const messageId = view.summary.id;
+    this.saveError = null;
+    try {
+      await api.openAttachment(messageId, index);
+    } catch (err) {
+      if (this.messageId === messageId) this.saveError = toUserError(err, "The attachment could not be opened.");
+    }
+  }
+
   async saveAttachment(index: number): Promise<void> {
     const view = this.current;
     const attachment = view?.attachments[index];

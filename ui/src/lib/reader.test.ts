@@ -5,6 +5,7 @@ const api = {
   getMessage: vi.fn<(id: number) => Promise<MessageView>>(),
   chooseSavePath: vi.fn<(name: string) => Promise<string | null>>(),
   saveAttachment: vi.fn<(messageId: number, index: number, path: string) => Promise<number>>(),
+  openAttachment: vi.fn<(messageId: number, index: number) => Promise<null>>(),
 };
 vi.mock("./api", () => api);
 
@@ -80,6 +81,17 @@ describe("saving attachments", () => {
     expect(reader.saveError?.summary).toContain("could not save");
     reader.show(6);
     expect(reader.saveError).toBeNull();
+  });
+
+  it("opens with the system's app, and says why it could not", async () => {
+    const reader = await opened();
+    api.openAttachment.mockResolvedValue(null);
+    await reader.openAttachment(0);
+    expect(api.openAttachment).toHaveBeenCalledWith(5, 0);
+    expect(reader.saveError).toBeNull();
+    api.openAttachment.mockRejectedValue({ kind: "invalid_input", summary: "“x.bin” may be a program, so Petrel does not open it.", detail: "", certificate: null, help_url: null });
+    await reader.openAttachment(0);
+    expect(reader.saveError?.summary).toContain("may be a program");
   });
 
   it("ignores an attachment that is not there", async () => {
