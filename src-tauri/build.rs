@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "list_folders",
     "list_messages",
     "get_message",
+    "save_attachment",
+    "open_attachment",
     "sync_account",
     "reply_draft",
     "send_message",

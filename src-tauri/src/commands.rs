@@ -62,6 +62,55 @@ pub async fn get_message(engine: State<'_, Engine>, message_id: i64) -> Reply<Me
     Ok(engine.message(message_id).await?)
 }
 
+/// Saves attachment `index` of a message to `path` (picked by the user in the save dialog);
+/// resolves to the number of bytes written. A large message's attachment is downloaded then.
+#[tauri::command]
+pub async fn save_attachment(
+    engine: State<'_, Engine>,
+    message_id: i64,
+    index: usize,
+    path: String,
+) -> Reply<u64> {
+    let path = std::path::PathBuf::from(path);
+    if !path.is_absolute() {
+        return Err(petrel_engine::Error::InvalidInput(
+            "Choose where to save the attachment.".to_string(),
+        )
+        .into());
+    }
+    Ok(engine.save_attachment(message_id, index, &path).await?)
+}
+
+/// Opens attachment `index` of a message with the system's app for its type: saved first to a
+/// folder of the app's cache. Programs and scripts are refused (the engine's `may_open`).
+#[tauri::command]
+pub async fn open_attachment(
+    app: tauri::AppHandle,
+    engine: State<'_, Engine>,
+    message_id: i64,
+    index: usize,
+) -> Reply<()> {
+    use tauri::Manager;
+    use tauri_plugin_opener::OpenerExt;
+    let cache = app
+        .path()
+        .app_cache_dir()
+        .map_err(|e| petrel_engine::Error::Internal(format!("no cache folder: {e}")))?
+        .join("attachments");
+    let path = engine
+        .attachment_for_opening(message_id, index, &cache)
+        .await?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            petrel_engine::Error::Internal(format!(
+                "the system could not open {}: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn sync_account(engine: State<'_, Engine>, account_id: i64) -> Reply<()> {
     engine.sync_account(account_id).await?;

@@ -20,6 +20,7 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let engine = Engine::open_default().map_err(|e| e.summary())?;
     tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(engine)
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
@@ -28,6 +29,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
             commands::list_folders,
             commands::list_messages,
             commands::get_message,
+            commands::save_attachment,
+            commands::open_attachment,
             commands::sync_account,
             commands::reply_draft,
             commands::send_message,

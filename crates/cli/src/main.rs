@@ -338,7 +338,9 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 for f in folders {
                     let role = f.role.map(|r| r.as_str()).unwrap_or("");
-                    println!("{}\t{}\t{} unread / {}", f.path, role, f.unread, f.total);
+                    // Decoded for people (`Entwürfe`, not `Entw&APw-rfe`).
+                    let shown = petrel_engine::imap::utf7::display(&f.path);
+                    println!("{shown}\t{}\t{} unread / {}", role, f.unread, f.total);
                 }
             }
         }
@@ -352,7 +354,10 @@ async fn run(cli: Cli) -> Result<()> {
                 .folders(a.id)
                 .map_err(plain)?
                 .into_iter()
-                .find(|f| f.path.eq_ignore_ascii_case(&folder))
+                .find(|f| {
+                    f.path.eq_ignore_ascii_case(&folder)
+                        || petrel_engine::imap::utf7::display(&f.path) == folder
+                })
                 .ok_or_else(|| anyhow!("no folder {folder} (run `petrel sync` first?)"))?;
             let page = engine.messages(f.id, 0, limit).map_err(plain)?;
             if cli.json {
@@ -366,7 +371,8 @@ async fn run(cli: Cli) -> Result<()> {
                     let mark = if m.seen { ' ' } else { '*' };
                     println!("{}\t{mark} {}\t{}", m.id, from, m.subject);
                 }
-                println!("({} messages in {})", page.total, f.path);
+                let shown = petrel_engine::imap::utf7::display(&f.path);
+                println!("({} messages in {shown})", page.total);
             }
         }
         Command::Show { id } => {

@@ -238,27 +238,12 @@ impl Engine {
             .messages_page(folder_id, offset, limit.min(1000))
     }
 
-    /// The message for the reader; its body is downloaded first if it is not stored yet.
+    /// The message for the reader; its body is downloaded first if it is not stored yet (only
+    /// its text for a large message: see [`crate::bodies`]).
     /// Opening a message marks it read, here at once and on the server through the operation
     /// queue (see [`Engine::set_flags`]).
     pub async fn message(&self, message_id: i64) -> Result<MessageView> {
-        if !self.inner.store.has_body(message_id)? {
-            let loc = self.inner.store.message_location(message_id)?;
-            let mut conn = self.connect_imap(loc.account_id).await?;
-            let fetched = conn.fetch_bodies(&loc.folder_path, &[loc.uid]).await;
-            conn.logout().await;
-            let (_, raw) = fetched?
-                .into_iter()
-                .find(|(uid, _)| *uid == loc.uid)
-                .ok_or_else(|| Error::NotFound("The message on the server".to_string()))?;
-            let parsed = mime::parse_body(raw);
-            self.inner.store.store_body(
-                message_id,
-                &parsed.body,
-                &parsed.snippet,
-                parsed.has_attachments,
-            )?;
-        }
+        self.ensure_body(message_id).await?;
         let mut view = self
             .inner
             .store
@@ -355,7 +340,8 @@ impl Engine {
         let folder_id = folder.id;
         let state = store.folder_state(folder.id)?;
         let events = self.inner.events.clone();
-        let path = folder.path.clone();
+        // For people: "Syncing Entwürfe", not the server's spelling.
+        let path = imap::utf7::display(&folder.path);
         let outcome = conn
             .sync_folder(store, &state, |done, total| {
                 let _ = events.send(EngineEvent::SyncProgress {

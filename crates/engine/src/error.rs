@@ -86,6 +86,16 @@ pub enum Error {
     /// A change that needs the server (folder changes) while it cannot be reached.
     #[error("could not {what}: the server cannot be reached: {detail}")]
     Offline { what: String, detail: String },
+    /// A part of a message that cannot be decoded or is not where its structure says.
+    #[error("{what} is damaged: {detail}")]
+    BrokenPart { what: String, detail: String },
+    /// A file the user chose could not be written.
+    #[error("{path} could not be written: {source}")]
+    SaveFailed {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Internal(String),
 }
@@ -106,6 +116,8 @@ impl Error {
             Error::Keychain(_) => ErrorKind::Keychain,
             Error::Storage { .. } | Error::Io { .. } => ErrorKind::Storage,
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::BrokenPart { .. } => ErrorKind::Protocol,
+            Error::SaveFailed { .. } => ErrorKind::Storage,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SendRejected(_) => ErrorKind::SendRejected,
             Error::ChangeRefused { .. } => ErrorKind::Protocol,
@@ -171,6 +183,12 @@ impl Error {
             ),
             Error::Offline { what, .. } => format!(
                 "You are offline or the server cannot be reached, so Petrel could not {what}. Nothing was changed; try again when you are connected."
+            ),
+            Error::BrokenPart { what, .. } => format!(
+                "{what} is damaged in this message and could not be decoded. Other mail programs may not read it either."
+            ),
+            Error::SaveFailed { path, source } => format!(
+                "Petrel could not save to “{path}”: {source}. Check that the folder exists and that you may write there."
             ),
             Error::Internal(msg) => format!("Something went wrong inside Petrel: {msg}"),
         }

@@ -7,6 +7,7 @@
 //! in the background (IDLE push on the INBOX, polling for the rest) and replays the user's changes
 //! (flags, moves, deletes) from the store's operation queue. This crate has no UI dependency.
 
+pub mod bodies;
 pub mod discovery;
 pub mod engine;
 pub mod error;

@@ -191,10 +191,13 @@ pub struct Folder {
     pub id: i64,
     #[ts(type = "number")]
     pub account_id: i64,
-    /// The server's full name, e.g. `INBOX` or `Archive/2024`.
+    /// The server's full name, e.g. `INBOX` or `Archive/2024`, as the server spells it (names
+    /// outside ASCII in IMAP's modified UTF-7, `Entw&APw-rfe`): what is sent back to it.
     pub path: String,
-    /// The last path segment, for display.
+    /// The last path segment, decoded, for display (`Entwürfe`).
     pub name: String,
+    /// The hierarchy delimiter between the segments of `path` (`/`, `.`); `None` when flat.
+    pub delimiter: Option<String>,
     pub role: Option<FolderRole>,
     pub unread: u32,
     pub total: u32,
@@ -320,7 +323,8 @@ pub struct ComposeDraft {
 #[serde(tag = "type")]
 #[ts(export)]
 pub enum EngineEvent {
-    /// Sync progress of one folder: `done` of `total` messages stored.
+    /// Sync progress of one folder: `done` of `total` messages stored. `folder` is its path for
+    /// display (decoded from modified UTF-7).
     SyncProgress {
         #[ts(type = "number")]
         account_id: i64,

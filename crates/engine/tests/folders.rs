@@ -1,7 +1,8 @@
 //! Folder changes against the real Dovecot from petrel-testkit: create (top level and inside a
 //! folder), rename (messages and sync state kept, subfolders follow), delete with its messages,
-//! subscribe/unsubscribe (the subscription state stored, also when changed elsewhere); INBOX and special folders refused; an unreachable server refused
-//! with nothing changed.
+//! subscribe/unsubscribe (the subscription state stored, also when changed elsewhere); INBOX and
+//! special folders refused; an unreachable server refused with nothing changed; names outside
+//! ASCII written and read in IMAP's modified UTF-7, shown decoded.
 
 use petrel_engine::model::{EngineEvent, ErrorKind, Folder};
 use petrel_testkit::corpus;
@@ -38,6 +39,17 @@ impl Setup {
             .collect();
         list.sort();
         list
+    }
+
+    /// The server's folder names as IMAP spells them (`doveadm mailbox list -7`: modified UTF-7).
+    fn on_server_utf7(&self) -> Vec<String> {
+        self.servers
+            .doveadm(&["mailbox", "list", "-7", "-u", self.user.email.as_str()])
+            .expect("doveadm")
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 
     fn count(&self, path: &str) -> u32 {
@@ -230,4 +242,87 @@ async fn folder_changes_while_offline_say_so_and_change_nothing() {
     assert_eq!(e.kind(), ErrorKind::ConnectionRefused);
     assert_eq!(t.engine.folders(t.account.id).expect("folders"), before);
     assert!(!t.on_server(false).contains(&"Later".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_ascii_names_travel_in_modified_utf7_and_show_decoded() {
+    let t = setup("fldutf7").await;
+    let id = t.account.id;
+
+    // Created through the engine: the server lists the modified UTF-7 spelling, and agrees with
+    // its own encoder (`doveadm mailbox mutf7`).
+    let drafts = t
+        .engine
+        .create_folder(id, None, "Entwürfe 2026")
+        .await
+        .expect("create");
+    assert_eq!(
+        (drafts.path.as_str(), drafts.name.as_str()),
+        ("Entw&APw-rfe 2026", "Entwürfe 2026")
+    );
+    let nested = t
+        .engine
+        .create_folder(id, Some(drafts.id), "日本語")
+        .await
+        .expect("create inside");
+    assert_eq!(nested.path, "Entw&APw-rfe 2026/&ZeVnLIqe-");
+    assert_eq!(nested.name, "日本語");
+    let amp = t
+        .engine
+        .create_folder(id, None, "R&D")
+        .await
+        .expect("create with &");
+    assert_eq!(amp.path, "R&-D");
+    let listed = t.on_server_utf7();
+    for raw in ["Entw&APw-rfe 2026", "Entw&APw-rfe 2026/&ZeVnLIqe-", "R&-D"] {
+        assert!(listed.contains(&raw.to_string()), "{raw} in {listed:?}");
+    }
+    let dovecot = t
+        .servers
+        .doveadm(&["mailbox", "mutf7", "Entwürfe 2026/日本語"])
+        .expect("doveadm");
+    assert_eq!(dovecot.trim(), nested.path);
+    let again = t.engine.create_folder(id, None, "Entwürfe 2026").await;
+    assert!(again.is_err(), "a second folder of the same name");
+
+    // Created on the server side: after a sync it shows decoded, its path stays the server's.
+    t.servers
+        .doveadm(&["mailbox", "create", "-u", &t.user.email, "-s", "Привет"])
+        .expect("doveadm");
+    t.engine.sync_account(id).await.expect("sync");
+    let hello = t.folder("&BB8EQAQ4BDIENQRC-").expect("the server's folder");
+    assert_eq!(hello.name, "Привет");
+
+    // Messages in the non-ASCII folder, then a rename to another non-ASCII name keeps them.
+    t.servers
+        .fill_mailbox(
+            &t.user.email,
+            "Entwürfe 2026",
+            &corpus::generate(3, 5, &t.servers.domain),
+        )
+        .expect("fill");
+    t.engine.sync_folder(drafts.id).await.expect("sync");
+    let before = t.engine.messages(drafts.id, 0, 10).expect("messages");
+    assert_eq!(before.items.len(), 3);
+    let renamed = t
+        .engine
+        .rename_folder(drafts.id, "Brouillons été")
+        .await
+        .expect("rename");
+    assert_eq!(
+        (renamed.id, renamed.path.as_str(), renamed.name.as_str()),
+        (drafts.id, "Brouillons &AOk-t&AOk-", "Brouillons été")
+    );
+    let moved = t
+        .folder("Brouillons &AOk-t&AOk-/&ZeVnLIqe-")
+        .expect("the subfolder followed");
+    assert_eq!((moved.id, moved.name.as_str()), (nested.id, "日本語"));
+    assert_eq!(t.count("Brouillons été"), 3);
+    let after = t.engine.messages(drafts.id, 0, 10).expect("messages");
+    let ids =
+        |p: &petrel_engine::model::MessagePage| p.items.iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before), "the stored messages were kept");
+    let resync = t.engine.sync_folder(drafts.id).await.expect("sync");
+    assert!(resync.new_ids.is_empty() && !resync.uidvalidity_reset);
+    assert!(!t.on_server_utf7().iter().any(|f| f.starts_with("Entw")));
 }

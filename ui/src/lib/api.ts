@@ -5,6 +5,7 @@
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
@@ -77,6 +78,31 @@ export function listMessages(folderId: number, offset: number, limit: number): P
 /** May fetch the body from the server. */
 export function getMessage(messageId: number): Promise<MessageView> {
   return call("get_message", { messageId });
+}
+
+/**
+ * Saves attachment `index` (its place in `MessageView.attachments`) to `path`; resolves to the
+ * bytes written. For a large message this downloads that attachment alone, which may take a while.
+ */
+export function saveAttachment(messageId: number, index: number, path: string): Promise<number> {
+  return call("save_attachment", { messageId, index, path });
+}
+
+/**
+ * Opens attachment `index` with the system's app for its type (saved first to Petrel's cache
+ * folder). Programs and scripts are refused: they can only be saved.
+ */
+export function openAttachment(messageId: number, index: number): Promise<null> {
+  return call("open_attachment", { messageId, index });
+}
+
+/** Asks where to save a file with the system's "Save as" dialog; null when the user cancels. */
+export async function chooseSavePath(suggestedName: string): Promise<string | null> {
+  try {
+    return await save({ title: "Save attachment", defaultPath: suggestedName });
+  } catch (err) {
+    throw toUserError(err, "Petrel could not show the save dialog.");
+  }
 }
 
 export function syncAccount(accountId: number): Promise<null> {

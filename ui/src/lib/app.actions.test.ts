@@ -31,9 +31,9 @@ const account: Account = {
 
 const INBOX = 10;
 const TRASH = 12;
-const inbox: Folder = { id: INBOX, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 0, total: 3, subscribed: true };
-const trash: Folder = { id: TRASH, account_id: 7, path: "Trash", name: "Trash", role: "trash", unread: 0, total: 3, subscribed: true };
-const archive: Folder = { id: 13, account_id: 7, path: "Archive", name: "Archive", role: "archive", unread: 0, total: 0, subscribed: true };
+const inbox: Folder = { id: INBOX, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 0, total: 3, subscribed: true, delimiter: "/" };
+const trash: Folder = { id: TRASH, account_id: 7, path: "Trash", name: "Trash", role: "trash", unread: 0, total: 3, subscribed: true, delimiter: "/" };
+const archive: Folder = { id: 13, account_id: 7, path: "Archive", name: "Archive", role: "archive", unread: 0, total: 0, subscribed: true, delimiter: "/" };
 
 function summary(id: number, folderId = INBOX): MessageSummary {
   return {

@@ -27,8 +27,8 @@ const account: Account = {
 };
 
 const folders: Folder[] = [
-  { id: 11, account_id: 7, path: "Sent", name: "Sent", role: "sent", unread: 0, total: 3, subscribed: true },
-  { id: 10, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 2, total: 5, subscribed: true },
+  { id: 11, account_id: 7, path: "Sent", name: "Sent", role: "sent", unread: 0, total: 3, subscribed: true, delimiter: "/" },
+  { id: 10, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 2, total: 5, subscribed: true, delimiter: "/" },
 ];
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -176,7 +176,7 @@ describe("AppState", () => {
   });
 
   it("goes back to the inbox when the shown folder is unsubscribed, and hides it", async () => {
-    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", role: null, unread: 0, total: 1, subscribed: true };
+    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", delimiter: "/", role: null, unread: 0, total: 1, subscribed: true };
     api.listFolders.mockResolvedValue([...folders, work]);
     const app = new AppState();
     await app.start();

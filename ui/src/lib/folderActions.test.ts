@@ -13,13 +13,17 @@ import {
 } from "./folderActions";
 
 let nextId = 1;
-function folder(path: string, opts: { role?: FolderRole | null; subscribed?: boolean; total?: number } = {}): Folder {
+function folder(
+  path: string,
+  opts: { role?: FolderRole | null; subscribed?: boolean; total?: number; delimiter?: string | null } = {},
+): Folder {
   const segments = path.split("/");
   return {
     id: nextId++,
     account_id: 1,
     path,
     name: segments[segments.length - 1] ?? path,
+    delimiter: opts.delimiter === undefined ? "/" : opts.delimiter,
     role: opts.role ?? null,
     unread: 0,
     total: opts.total ?? 0,
@@ -87,19 +91,25 @@ describe("validateFolderName", () => {
 
   it("works out the delimiter from nested folders", () => {
     expect(inferDelimiter(folders)).toBe("/");
-    expect(inferDelimiter([inbox, work])).toBeNull();
+    expect(inferDelimiter([inbox, work]), "as the server listed it").toBe("/");
+    const flat = (p: string) => folder(p, { delimiter: null });
+    expect(inferDelimiter([flat("INBOX"), flat("Work")])).toBeNull();
+    expect(inferDelimiter([flat("Work"), { ...flat("Work.2024"), name: "2024" }])).toBe(".");
   });
 
-  it("accepts a good name, trimmed", () => {
+  it("accepts a good name, trimmed, in any letters (the engine encodes them for IMAP)", () => {
     expect(validateFolderName("  Travel ", { folders, parent: null })).toBeNull();
+    expect(validateFolderName("R&D", { folders, parent: null })).toBeNull();
+    expect(validateFolderName("Entwürfe 2026", { folders, parent: null })).toBeNull();
+    expect(validateFolderName("日本語", { folders, parent: work })).toBeNull();
     expect(validateFolderName("2025", { folders, parent: work })).toBeNull();
   });
 
   it("says in plain words what is wrong", () => {
     expect(validateFolderName("   ", { folders, parent: null })).toBe("Enter a name for the folder.");
     expect(validateFolderName("a/b", { folders, parent: null })).toMatch(/cannot contain “\/”/);
-    expect(validateFolderName("R&D", { folders, parent: null })).toMatch(/other than “&”/);
-    expect(validateFolderName("Entwürfe", { folders, parent: null })).toMatch(/letters A–Z/);
+    expect(validateFolderName("Tab\there", { folders, parent: null })).toMatch(/control characters/);
+    expect(validateFolderName("C1\u0085", { folders, parent: null })).toMatch(/control characters/);
     expect(validateFolderName("inbox", { folders, parent: null })).toMatch(/taken by the Inbox/);
   });
 

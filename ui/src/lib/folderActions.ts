@@ -91,10 +91,12 @@ export function isShown(folder: Folder, folders: readonly Folder[]): boolean {
 }
 
 /**
- * The server's hierarchy delimiter, worked out from a nested folder's path (`Archive/2024` named
- * `2024` → `/`); null while no folder is nested (the engine then checks names alone).
+ * The server's hierarchy delimiter: as the server listed it with the folders, else worked out from
+ * a nested folder's path (`Archive/2024` named `2024` → `/`); null for a flat server.
  */
 export function inferDelimiter(folders: readonly Folder[]): string | null {
+  const listed = folders.find((f) => f.delimiter)?.delimiter;
+  if (listed) return listed;
   for (const f of folders) {
     const parent = parentPath(f);
     if (parent !== null) return f.path.charAt(parent.length);
@@ -130,8 +132,8 @@ export function descendants(folders: readonly Folder[], folder: Folder): Folder[
   return out;
 }
 
-/** Plain ASCII without control characters and without "&" (IMAP's modified UTF-7 marker). */
-const SIMPLE_NAME = /^[\x20-\x25\x27-\x7e]+$/;
+/** Control characters (C0, DEL, C1): never in a folder name. Any other letter is fine. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export interface NameCheck {
   /** The other folders of the account. */
@@ -153,8 +155,8 @@ export function validateFolderName(raw: string, { folders, parent, renaming = nu
   if (delimiter !== null && name.includes(delimiter)) {
     return `A folder name cannot contain “${delimiter}” on this server. To put a folder inside another, use “New subfolder…” on that folder.`;
   }
-  if (!SIMPLE_NAME.test(name)) {
-    return "For now, folder names can only use the letters A–Z, digits, spaces and punctuation other than “&”.";
+  if (CONTROL.test(name)) {
+    return "A folder name cannot contain tabs, line breaks or other control characters.";
   }
   if (name.toUpperCase() === "INBOX") return "“INBOX” is taken by the Inbox. Choose another name.";
   const clash = childFolders(folders, parent).find(

@@ -9,7 +9,7 @@ import type { Folder } from "./bindings/Folder";
 import type { UserError } from "./bindings/UserError";
 import { toUserError } from "./errors";
 import { validateFolderName } from "./folderActions";
-import { folderLabel } from "./folders";
+import { folderLabel, parentPath } from "./folders";
 
 export type FolderDialog =
   | { kind: "create"; accountId: number; parent: Folder | null }
@@ -174,8 +174,6 @@ export class FolderManager {
 
 /** The folder's parent among `folders`, or null at the top level. */
 function parentOf(folder: Folder, folders: readonly Folder[]): Folder | null {
-  const { path, name } = folder;
-  if (!name || name.length >= path.length || !path.endsWith(name)) return null;
-  const parentPath = path.slice(0, path.length - name.length - 1);
-  return folders.find((f) => f.path === parentPath) ?? null;
+  const parent = parentPath(folder);
+  return parent === null ? null : (folders.find((f) => f.path === parent) ?? null);
 }

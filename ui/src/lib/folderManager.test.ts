@@ -18,7 +18,7 @@ const { BodyPolicyForm } = await import("./bodyPolicyForm.svelte");
 
 function folder(id: number, path: string, extra: Partial<Folder> = {}): Folder {
   const name = path.split("/").pop() ?? path;
-  return { id, account_id: 1, path, name, role: null, unread: 0, total: 0, subscribed: true, ...extra };
+  return { id, account_id: 1, path, name, delimiter: "/", role: null, unread: 0, total: 0, subscribed: true, ...extra };
 }
 
 const inbox = folder(1, "INBOX", { role: "inbox" });

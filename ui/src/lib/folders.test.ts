@@ -4,9 +4,10 @@ import type { FolderRole } from "./bindings/FolderRole";
 import { findInbox, folderLabel, orderFolders, parentPath } from "./folders";
 
 let nextId = 1;
-function folder(path: string, role: FolderRole | null = null, name?: string): Folder {
+function folder(path: string, role: FolderRole | null = null, name?: string, delimiter?: string | null): Folder {
   const segments = path.split(/[/.]/);
   return {
+    delimiter: delimiter ?? null,
     id: nextId++,
     account_id: 1,
     path,
@@ -66,6 +67,25 @@ describe("orderFolders", () => {
 
   it("orders numbers naturally", () => {
     expect(paths([folder("Year 10"), folder("Year 9")])).toEqual(["Year 9", "Year 10"]);
+  });
+
+  it("nests by the server's delimiter and shows decoded names (IMAP modified UTF-7 paths)", () => {
+    const list = [
+      folder("INBOX", "inbox", "INBOX", "."),
+      folder("INBOX.Entw&APw-rfe 2026", null, "Entwürfe 2026", "."),
+      folder("INBOX.Entw&APw-rfe 2026.&ZeVnLIqe-", null, "日本語", "."),
+      folder("&ZeVnLIqe-", null, "日本語", "."),
+    ];
+    const rows = orderFolders(list);
+    expect(rows.map((r) => `${"  ".repeat(r.depth)}${folderLabel(r.folder)}`)).toEqual([
+      "Inbox",
+      "  Entwürfe 2026",
+      "    日本語",
+      "日本語",
+    ]);
+    expect(rows[2]?.trail).toBe("Inbox / Entwürfe 2026 / 日本語");
+    expect(parentPath(list[1]!)).toBe("INBOX");
+    expect(parentPath(list[3]!)).toBeNull();
   });
 
   it("returns nothing for no folders", () => {

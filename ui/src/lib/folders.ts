@@ -20,6 +20,8 @@ export interface FolderRow {
   folder: Folder;
   /** How many of its ancestors are in the list: 0 for a top-level folder. */
   depth: number;
+  /** The folder's place for people: its ancestors' labels and its own, `Archive / 2024`. */
+  trail: string;
 }
 
 /** True for the account's inbox, by role or by IMAP's reserved name. */
@@ -43,11 +45,17 @@ export function roleName(role: FolderRole): string {
 }
 
 /**
- * The parent's path, worked out from the path and the last segment (`Archive/2024` with name
- * `2024` → `Archive`), so any hierarchy delimiter (`/`, `.`) works without knowing it.
+ * The parent's path: the path up to its last hierarchy delimiter (`Archive/2024` → `Archive`,
+ * `INBOX.Entw&APw-rfe` → `INBOX`). Paths are the server's spelling and names are decoded, so the
+ * name only helps when the server gave no delimiter (then it works out the parent from the path
+ * and the last segment).
  */
 export function parentPath(folder: Folder): string | null {
-  const { path, name } = folder;
+  const { path, name, delimiter } = folder;
+  if (delimiter) {
+    const at = path.lastIndexOf(delimiter);
+    return at > 0 ? path.slice(0, at) : null;
+  }
   if (!name || name.length >= path.length || !path.endsWith(name)) return null;
   const parent = path.slice(0, path.length - name.length - 1);
   return parent === "" ? null : parent;
@@ -86,17 +94,18 @@ export function orderFolders(folders: readonly Folder[]): FolderRow[] {
 
   const rows: FolderRow[] = [];
   const seen = new Set<string>();
-  const walk = (key: string | null, depth: number): void => {
+  const walk = (key: string | null, depth: number, above: string): void => {
     const list = children.get(key);
     if (!list) return;
     list.sort(compare);
     for (const f of list) {
       if (seen.has(f.path)) continue; // guards against a malformed cycle
       seen.add(f.path);
-      rows.push({ folder: f, depth });
-      walk(f.path, depth + 1);
+      const trail = above ? `${above} / ${folderLabel(f)}` : folderLabel(f);
+      rows.push({ folder: f, depth, trail });
+      walk(f.path, depth + 1, trail);
     }
   };
-  walk(null, 0);
+  walk(null, 0, "");
   return rows;
 }

@@ -3,7 +3,11 @@ import * as api from "./api";
 import type { MessageSummary } from "./bindings/MessageSummary";
 import type { MessageView } from "./bindings/MessageView";
 import type { UserError } from "./bindings/UserError";
+import { safeFileName } from "./attachments";
 import { toUserError } from "./errors";
+
+/** Where an attachment save of the shown message stands. */
+export type SaveState = "saving" | "saved";
 
 /** Key repeat through the list should not start a body download per row passed. */
 const OPEN_DELAY_MS = 60;
@@ -15,6 +19,10 @@ export class ReaderState {
   view = $state.raw<MessageView | null>(null);
   loading = $state(false);
   error = $state.raw<UserError | null>(null);
+  /** Attachment saves of the shown message, by attachment index. */
+  saves = $state.raw<Record<number, SaveState>>({});
+  /** Why the last attachment save or open failed. */
+  saveError = $state.raw<UserError | null>(null);
 
   #token = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -34,6 +42,8 @@ export class ReaderState {
     if (id === this.messageId && (this.loading || this.current)) return;
     this.messageId = id;
     this.error = null;
+    this.saves = {};
+    this.saveError = null;
     this.loading = true;
     const token = ++this.#token;
     if (this.#timer !== null) clearTimeout(this.#timer);
@@ -65,6 +75,46 @@ export class ReaderState {
     this.view = null;
     this.loading = false;
     this.error = null;
+    this.saves = {};
+    this.saveError = null;
+  }
+
+  /**
+   * Asks where to save attachment `index` of the shown message (the system's save dialog, the
+   * sender's file name proposed), then saves it there. Cancelling the dialog changes nothing.
+   */
+  /** Opens attachment `index` of the shown message with the system's app (not programs). */
+  async openAttachment(index: number): Promise<void> {
+    const view = this.current;
+    if (!view?.attachments[index]) return;
+    const messageId = view.summary.id;
+    this.saveError = null;
+    try {
+      await api.openAttachment(messageId, index);
+    } catch (err) {
+      if (this.messageId === messageId) this.saveError = toUserError(err, "The attachment could not be opened.");
+    }
+  }
+
+  async saveAttachment(index: number): Promise<void> {
+    const view = this.current;
+    const attachment = view?.attachments[index];
+    if (!view || !attachment || this.saves[index] === "saving") return;
+    const messageId = view.summary.id;
+    this.saveError = null;
+    try {
+      const path = await api.chooseSavePath(safeFileName(attachment.filename));
+      if (path === null) return;
+      if (this.messageId !== messageId) return;
+      this.saves = { ...this.saves, [index]: "saving" };
+      await api.saveAttachment(messageId, index, path);
+      if (this.messageId === messageId) this.saves = { ...this.saves, [index]: "saved" };
+    } catch (err) {
+      if (this.messageId !== messageId) return;
+      const { [index]: _, ...rest } = this.saves;
+      this.saves = rest;
+      this.saveError = toUserError(err, "The attachment could not be saved.");
+    }
   }
 
   async #load(id: number, token: number): Promise<void> {

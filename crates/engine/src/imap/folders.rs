@@ -51,10 +51,7 @@ impl Connection {
 pub(super) fn entry_from_name(n: &Name) -> FolderEntry {
     let path = n.name().to_string();
     let delimiter = n.delimiter().map(str::to_string);
-    let name = match &delimiter {
-        Some(d) if !d.is_empty() => path.rsplit(d.as_str()).next().unwrap_or(&path).to_string(),
-        _ => path.clone(),
-    };
+    let name = super::utf7::display(&last_segment(&path, delimiter.as_deref()));
     let mut role = None;
     let mut selectable = true;
     for a in n.attributes() {
@@ -87,7 +84,15 @@ pub(super) fn entry_from_name(n: &Name) -> FolderEntry {
     }
 }
 
-/// The role a folder's name suggests, for servers without SPECIAL-USE.
+/// The last segment of a folder path (the whole path on a flat server), still encoded.
+pub fn last_segment(path: &str, delimiter: Option<&str>) -> String {
+    match delimiter {
+        Some(d) if !d.is_empty() => path.rsplit(d).next().unwrap_or(path).to_string(),
+        _ => path.to_string(),
+    }
+}
+
+/// The role a folder's (decoded) name suggests, for servers without SPECIAL-USE.
 pub fn folder_role(name: &str) -> Option<FolderRole> {
     let lower = name.to_lowercase();
     let role = match lower.as_str() {
@@ -203,5 +208,27 @@ mod tests {
         assert_eq!(e[3].role, None, "Trash is already taken by SPECIAL-USE");
         assert_eq!(e[4].role, None, "nested folders keep no role");
         assert_eq!(e[5].role, Some(FolderRole::Junk));
+    }
+
+    #[test]
+    fn encoded_names_are_shown_decoded_and_give_roles() {
+        let name = |raw: &str, d: &str| super::super::utf7::display(&last_segment(raw, Some(d)));
+        assert_eq!(name("INBOX.Entw&APw-rfe", "."), "Entwürfe");
+        assert_eq!(name("Archiv/&ZeVnLIqe-", "/"), "日本語");
+        assert_eq!(name("INBOX.&bogus", "."), "&bogus", "malformed: shown raw");
+        let mut e = vec![
+            entry("INBOX", Some(FolderRole::Inbox)),
+            FolderEntry {
+                name: "Entwürfe".into(),
+                ..entry("Entw&APw-rfe", None)
+            },
+            FolderEntry {
+                name: "Gelöschte Elemente".into(),
+                ..entry("Gel&APY-schte Elemente", None)
+            },
+        ];
+        assign_fallback_roles(&mut e);
+        assert_eq!(e[1].role, Some(FolderRole::Drafts));
+        assert_eq!(e[2].role, Some(FolderRole::Trash));
     }
 }

@@ -4,8 +4,10 @@
 mod changes;
 mod folders;
 mod idle;
+mod parts;
 mod responses;
 mod sync;
+pub mod utf7;
 
 use futures::StreamExt;
 

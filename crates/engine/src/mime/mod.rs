@@ -1,6 +1,8 @@
 //! Reading and writing mail: parsing with mail-parser (headers for the list, whole messages for
 //! the reader) and composing with lettre's builder (replies with correct threading headers).
 
+pub mod parts;
+
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::error::{Error, Result};
@@ -157,6 +159,7 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
             raw,
             text,
             attachments,
+            remote_parts: None,
         },
         snippet,
         has_attachments,

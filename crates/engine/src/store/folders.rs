@@ -39,6 +39,7 @@ fn folder_from_row(row: &Row<'_>) -> rusqlite::Result<Folder> {
         unread: row.get(5)?,
         total: row.get(6)?,
         subscribed: row.get::<_, i64>(7)? != 0,
+        delimiter: row.get(8)?,
     })
 }
 
@@ -52,13 +53,11 @@ impl Store {
             .map_err(Error::storage("updating folders"))?;
         let mut changed = false;
         {
-            let mut existing: std::collections::BTreeMap<
-                String,
-                (i64, Option<String>, bool, bool),
-            > = Default::default();
+            type Known = (i64, Option<String>, bool, bool, String);
+            let mut existing: std::collections::BTreeMap<String, Known> = Default::default();
             let mut stmt = tx
                 .prepare_cached(
-                    "SELECT id, path, role, selectable, subscribed FROM folders
+                    "SELECT id, path, role, selectable, subscribed, name FROM folders
                      WHERE account_id = ?1",
                 )
                 .map_err(Error::storage("updating folders"))?;
@@ -71,6 +70,7 @@ impl Store {
                             r.get::<_, Option<String>>(2)?,
                             r.get::<_, i64>(3)? != 0,
                             r.get::<_, i64>(4)? != 0,
+                            r.get::<_, String>(5)?,
                         ),
                     ))
                 })
@@ -90,15 +90,18 @@ impl Store {
             {
                 let role_str = role.map(|r| r.as_str().to_string());
                 match existing.remove(path) {
-                    Some((_, old_role, old_sel, old_sub))
+                    Some((_, old_role, old_sel, old_sub, old_name))
                         if old_role == role_str
                             && old_sel == *selectable
-                            && old_sub == *subscribed => {}
-                    Some((id, _, _, _)) => {
+                            && old_sub == *subscribed
+                            && old_name == *name => {}
+                    // The name too: folders stored before names were decoded get theirs.
+                    Some((id, ..)) => {
                         tx.execute(
-                            "UPDATE folders SET role = ?2, selectable = ?3, subscribed = ?4
+                            "UPDATE folders SET role = ?2, selectable = ?3, subscribed = ?4,
+                                 name = ?5
                              WHERE id = ?1",
-                            params![id, role_str, *selectable as i64, *subscribed as i64],
+                            params![id, role_str, *selectable as i64, *subscribed as i64, name],
                         )
                         .map_err(Error::storage("updating folders"))?;
                         changed = true;
@@ -123,7 +126,7 @@ impl Store {
                     }
                 }
             }
-            for (_, (id, _, _, _)) in existing {
+            for (_, (id, ..)) in existing {
                 tx.execute("DELETE FROM folders WHERE id = ?1", [id])
                     .map_err(Error::storage("updating folders"))?;
                 changed = true;
@@ -163,22 +166,19 @@ impl Store {
         Ok(())
     }
 
-    /// After the server renamed `from` to `to`: the folder and the folders below it get their
-    /// new paths and names, keeping their messages and sync state (a rename keeps UIDVALIDITY).
+    /// After the server renamed `from` to `to` (raw paths): the folder gets its new path and
+    /// display `name`, the folders below it their new paths, keeping their messages and sync state (a rename keeps UIDVALIDITY).
     pub fn rename_folder(
         &self,
         account_id: i64,
         from: &str,
         to: &str,
+        name: &str,
         delimiter: Option<&str>,
     ) -> Result<()> {
         let ctx = "renaming a folder";
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(Error::storage(ctx))?;
-        let name = match delimiter {
-            Some(d) if !d.is_empty() => to.rsplit(d).next().unwrap_or(to),
-            _ => to,
-        };
         tx.execute(
             "UPDATE folders SET path = ?3, name = ?4 WHERE account_id = ?1 AND path = ?2",
             params![account_id, from, to, name],
@@ -205,7 +205,8 @@ impl Store {
             .prepare_cached(
                 "SELECT f.id, f.account_id, f.path, f.name, f.role,
                         (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed,
+                        f.delimiter
                  FROM folders f
                  WHERE f.account_id = ?1 AND f.selectable = 1
                  ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2
@@ -225,7 +226,8 @@ impl Store {
             .query_row(
                 "SELECT f.id, f.account_id, f.path, f.name, f.role,
                         (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed
+                        (SELECT count(*) FROM messages m WHERE m.folder_id = f.id), f.subscribed,
+                        f.delimiter
                  FROM folders f WHERE f.id = ?1",
                 [folder_id],
                 folder_from_row,
@@ -334,8 +336,8 @@ impl Store {
         let tx = conn.transaction().map_err(Error::storage(ctx))?;
         let attached = tx
             .execute(
-                "INSERT INTO bodies (message_id, raw, text, attachments)
-                 SELECT m.id, s.raw, s.text, s.attachments
+                "INSERT INTO bodies (message_id, raw, text, attachments, parts)
+                 SELECT m.id, s.raw, s.text, s.attachments, s.parts
                  FROM stale_bodies s JOIN messages m
                    ON m.folder_id = s.folder_id AND m.message_id = s.message_id
                  WHERE s.folder_id = ?1
@@ -382,9 +384,9 @@ fn start_over(tx: &rusqlite::Transaction<'_>, folder_id: i64) -> Result<()> {
     let ctx = "starting the folder over";
     tx.execute(
         "INSERT INTO stale_bodies (folder_id, message_id, raw, text, attachments, snippet,
-             has_attachments)
+             has_attachments, parts)
          SELECT m.folder_id, m.message_id, b.raw, b.text, b.attachments, m.snippet,
-                m.has_attachments
+                m.has_attachments, b.parts
          FROM messages m JOIN bodies b ON b.message_id = m.id
          WHERE m.folder_id = ?1 AND m.message_id IS NOT NULL",
         [folder_id],

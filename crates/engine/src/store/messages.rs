@@ -2,6 +2,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::{bool_from, Store};
 use crate::error::{Error, Result};
+use crate::mime::parts::RemotePart;
 use crate::model::{Address, AttachmentInfo, MessagePage, MessageSummary, MessageView};
 
 /// A message's list data, as parsed from the server's headers.
@@ -29,9 +30,21 @@ pub struct NewMessage {
 /// A downloaded body with what was derived from it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredBody {
+    /// The whole message; only its header when `remote_parts` is set.
     pub raw: Vec<u8>,
     pub text: String,
     pub attachments: Vec<AttachmentInfo>,
+    /// Set for a message stored text-only: where each of `attachments` is on the server.
+    pub remote_parts: Option<Vec<RemotePart>>,
+}
+
+/// What is stored of a message's body, for saving its attachments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySource {
+    /// The whole message.
+    Full(Vec<u8>),
+    /// Text only: the attachments are on the server, here.
+    TextOnly(Vec<RemotePart>),
 }
 
 /// Where a stored message lives on its server.
@@ -41,6 +54,8 @@ pub struct MessageLocation {
     pub folder_id: i64,
     pub folder_path: String,
     pub uid: u32,
+    /// RFC822.SIZE: the whole message's size on the server.
+    pub size: u32,
 }
 
 const SUMMARY_COLUMNS: &str = "m.id, m.folder_id, m.subject, m.from_name, m.from_email, m.date, \
@@ -274,13 +289,13 @@ impl Store {
     /// Where the message is on the server. A message moved or copied here locally whose move has
     /// not reached the server yet has no place there: that is an `InvalidInput` error saying so.
     pub fn message_location(&self, message_id: i64) -> Result<MessageLocation> {
-        let (account_id, folder_id, folder_path, uid): (i64, i64, String, i64) = self
+        let (account_id, folder_id, folder_path, uid, size): (i64, i64, String, i64, u32) = self
             .reader()
             .query_row(
-                "SELECT f.account_id, f.id, f.path, m.uid FROM messages m
+                "SELECT f.account_id, f.id, f.path, m.uid, m.size FROM messages m
                  JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1",
                 [message_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(Error::storage("reading a message"))?
@@ -297,6 +312,7 @@ impl Store {
             folder_id,
             folder_path,
             uid,
+            size,
         })
     }
 
@@ -326,10 +342,11 @@ impl Store {
         {
             let mut body_stmt = tx
                 .prepare_cached(
-                    "INSERT INTO bodies (message_id, raw, text, attachments)
-                     VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO bodies (message_id, raw, text, attachments, parts)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw,
-                         text = excluded.text, attachments = excluded.attachments",
+                         text = excluded.text, attachments = excluded.attachments,
+                         parts = excluded.parts",
                 )
                 .map_err(Error::storage("saving a message body"))?;
             let mut summary_stmt = tx
@@ -343,7 +360,10 @@ impl Store {
                         message_id,
                         body.raw,
                         body.text,
-                        serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into())
+                        serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into()),
+                        body.remote_parts
+                            .as_ref()
+                            .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()))
                     ])
                     .map_err(Error::storage("saving a message body"))?;
                 summary_stmt
@@ -369,10 +389,11 @@ impl Store {
             .map_err(Error::storage("reading a message body"))
     }
 
+    /// The whole message as downloaded; `None` if it is not stored, or stored text-only.
     pub fn raw_body(&self, message_id: i64) -> Result<Option<Vec<u8>>> {
         self.reader()
             .query_row(
-                "SELECT raw FROM bodies WHERE message_id = ?1",
+                "SELECT raw FROM bodies WHERE message_id = ?1 AND parts IS NULL",
                 [message_id],
                 |r| r.get(0),
             )
@@ -380,7 +401,26 @@ impl Store {
             .map_err(Error::storage("reading a message body"))
     }
 
-    /// Messages of the folder whose body is not downloaded yet, newest first: (id, uid, size).
+    /// What is stored of the message for saving attachments; `None` if nothing is.
+    pub fn body_source(&self, message_id: i64) -> Result<Option<BodySource>> {
+        let row: Option<(Vec<u8>, Option<String>)> = self
+            .reader()
+            .query_row(
+                "SELECT CASE WHEN parts IS NULL THEN raw ELSE x'' END, parts
+                 FROM bodies WHERE message_id = ?1",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(Error::storage("reading a message body"))?;
+        Ok(row.map(|(raw, parts)| match parts {
+            None => BodySource::Full(raw),
+            Some(json) => BodySource::TextOnly(serde_json::from_str(&json).unwrap_or_default()),
+        }))
+    }
+
+    /// Messages of the folder whose whole body is not downloaded yet (none, or text only),
+    /// newest first: (id, uid, size).
     pub fn messages_without_body(
         &self,
         folder_id: i64,
@@ -391,7 +431,8 @@ impl Store {
             .prepare_cached(
                 "SELECT m.id, m.uid, m.size FROM messages m
                  LEFT JOIN bodies b ON b.message_id = m.id
-                 WHERE m.folder_id = ?1 AND m.uid > 0 AND b.message_id IS NULL
+                 WHERE m.folder_id = ?1 AND m.uid > 0
+                   AND (b.message_id IS NULL OR b.parts IS NOT NULL)
                  ORDER BY m.uid DESC LIMIT ?2",
             )
             .map_err(Error::storage("listing messages"))?;

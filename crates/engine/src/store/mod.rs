@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 pub use drafts::PendingDraft;
 pub use folders::{FolderEntry, FolderState};
 pub use local::{Downloaded, LOCAL_DELIMITER, LOCAL_FOLDERS};
-pub use messages::{NewMessage, StoredBody};
+pub use messages::{BodySource, NewMessage, StoredBody};
 pub use operations::{FlagChange, OpKind, Operation, Touched};
 
 pub struct Store {

@@ -258,8 +258,8 @@ impl Store {
                 )
                 .map_err(Error::storage(CTX))?;
                 tx.execute(
-                    "INSERT INTO bodies (message_id, raw, text, attachments)
-                     SELECT ?2, raw, text, attachments FROM bodies WHERE message_id = ?1",
+                    "INSERT INTO bodies (message_id, raw, text, attachments, parts)
+                     SELECT ?2, raw, text, attachments, parts FROM bodies WHERE message_id = ?1",
                     params![id, new],
                 )
                 .map_err(Error::storage(CTX))?;
@@ -617,8 +617,8 @@ impl Store {
 fn merge_into(tx: &Transaction<'_>, placeholder: i64, real: i64) -> Result<()> {
     let ctx = "matching a moved message with the server's";
     tx.execute(
-        "INSERT OR IGNORE INTO bodies (message_id, raw, text, attachments)
-         SELECT ?2, raw, text, attachments FROM bodies WHERE message_id = ?1",
+        "INSERT OR IGNORE INTO bodies (message_id, raw, text, attachments, parts)
+         SELECT ?2, raw, text, attachments, parts FROM bodies WHERE message_id = ?1",
         params![placeholder, real],
     )
     .map_err(Error::storage(ctx))?;

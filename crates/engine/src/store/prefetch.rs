@@ -47,7 +47,7 @@ impl Store {
         Ok(())
     }
 
-    /// Messages of the folder whose body is missing and whose date is at or after `since` (Unix
+    /// Messages of the folder whose body is missing (or stored text-only) and whose date is at or after `since` (Unix
     /// time; `None`: any date) and size at most `max_size`, newest first: (id, uid, size).
     pub fn bodies_to_prefetch(
         &self,
@@ -60,7 +60,8 @@ impl Store {
             .prepare_cached(
                 "SELECT m.id, m.uid, m.size FROM messages m
                  LEFT JOIN bodies b ON b.message_id = m.id
-                 WHERE m.folder_id = ?1 AND m.uid > 0 AND b.message_id IS NULL
+                 WHERE m.folder_id = ?1 AND m.uid > 0
+                   AND (b.message_id IS NULL OR b.parts IS NOT NULL)
                    AND (?2 IS NULL OR m.date >= ?2) AND m.size <= ?3
                  ORDER BY m.date DESC, m.uid DESC",
             )

@@ -160,6 +160,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, uidl)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX pop3_uidls_by_message ON pop3_uidls (message);",
+    // 11: bodies stored text-only (large messages opened: `mime::parts`). NULL: `raw` is the
+    // whole message. Otherwise `raw` is only the message's header, `text` the shown part, and
+    // `parts` (JSON, `mime::parts::RemotePart`, in the order of `attachments`) says where each
+    // attachment is on the server; anything that needs the whole message must fetch it.
+    "ALTER TABLE bodies ADD COLUMN parts TEXT;
+    ALTER TABLE stale_bodies ADD COLUMN parts TEXT;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

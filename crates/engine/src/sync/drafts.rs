@@ -147,7 +147,10 @@ impl Engine {
                     // discarded one is forgotten.
                     let what = if draft.discarded {
                         self.store().forget_draft(draft.id)?;
-                        format!("delete a discarded draft from “{}”", folder.path)
+                        format!(
+                            "delete a discarded draft from “{}”",
+                            crate::imap::utf7::display(&folder.path)
+                        )
                     } else {
                         self.store().draft_uploaded(
                             draft.id,
@@ -156,7 +159,10 @@ impl Engine {
                             None,
                             None,
                         )?;
-                        format!("save a draft in “{}”", folder.path)
+                        format!(
+                            "save a draft in “{}”",
+                            crate::imap::utf7::display(&folder.path)
+                        )
                     };
                     let error = Error::ChangeRefused {
                         server,
@@ -175,7 +181,10 @@ impl Engine {
         if uploaded > 0 {
             let drafts = self.store().folder(folder.id)?;
             if let Err(e) = self.sync_folder_on(conn, &drafts).await {
-                tracing::warn!("listing “{}” after saving drafts failed: {e}", folder.path);
+                tracing::warn!(
+                    "listing “{}” after saving drafts failed: {e}",
+                    crate::imap::utf7::display(&folder.path)
+                );
             }
         }
         Ok(uploaded)

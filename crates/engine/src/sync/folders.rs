@@ -33,14 +33,16 @@ impl Engine {
             .store()
             .folder_delimiter(account_id, parent.as_ref().map(|p| p.id))?;
         let name = folder_name(name, delimiter.as_deref())?;
+        // The server gets the name in modified UTF-7; people see it as typed.
+        let encoded = imap::utf7::encode(name);
         let path = match (&parent, &delimiter) {
-            (Some(p), Some(d)) => format!("{}{d}{name}", p.path),
+            (Some(p), Some(d)) => format!("{}{d}{encoded}", p.path),
             (Some(_), None) => {
                 return Err(Error::InvalidInput(
                     "This server has no folders inside folders.".into(),
                 ))
             }
-            (None, _) => name.to_string(),
+            (None, _) => encoded,
         };
         if self
             .folders(account_id)?
@@ -51,7 +53,7 @@ impl Engine {
                 "There is already a folder called “{name}” there."
             )));
         }
-        let what = format!("create the folder “{path}”");
+        let what = format!("create the folder “{name}”");
         let mut conn = self.folder_connection(account_id, &what).await?;
         let outcome = async {
             refused_as(&what, conn.create_folder(&path).await)?;
@@ -78,17 +80,18 @@ impl Engine {
         let account_id = folder.account_id;
         let delimiter = self.store().folder_delimiter(account_id, Some(folder_id))?;
         let name = folder_name(new_name, delimiter.as_deref())?;
+        let encoded = imap::utf7::encode(name);
         let path = match delimiter.as_deref() {
             Some(d) if !d.is_empty() => match folder.path.rsplit_once(d) {
-                Some((parent, _)) => format!("{parent}{d}{name}"),
-                None => name.to_string(),
+                Some((parent, _)) => format!("{parent}{d}{encoded}"),
+                None => encoded,
             },
-            _ => name.to_string(),
+            _ => encoded,
         };
         if path == folder.path {
             return Ok(folder);
         }
-        let what = format!("rename the folder “{}” to “{name}”", folder.path);
+        let what = format!("rename the folder “{}” to “{name}”", folder.name);
         let mut conn = self.folder_connection(account_id, &what).await?;
         let outcome = async {
             self.replay_on(&mut conn, account_id).await?;
@@ -96,8 +99,13 @@ impl Engine {
             // Subscriptions do not follow a rename on every server.
             let _ = conn.set_subscribed(&folder.path, false).await;
             refused_as(&what, conn.set_subscribed(&path, true).await)?;
-            self.store()
-                .rename_folder(account_id, &folder.path, &path, delimiter.as_deref())?;
+            self.store().rename_folder(
+                account_id,
+                &folder.path,
+                &path,
+                name,
+                delimiter.as_deref(),
+            )?;
             self.emit(EngineEvent::FoldersChanged { account_id });
             self.sync_folder_list_on(&mut conn, account_id).await
         }
@@ -116,7 +124,7 @@ impl Engine {
         let folder = self.store().folder(folder_id)?;
         refuse_special(&folder, "deleted")?;
         let account_id = folder.account_id;
-        let what = format!("delete the folder “{}”", folder.path);
+        let what = format!("delete the folder “{}”", folder.name);
         let mut conn = self.folder_connection(account_id, &what).await?;
         let outcome = async {
             self.replay_on(&mut conn, account_id).await?;
@@ -142,7 +150,7 @@ impl Engine {
             } else {
                 "unsubscribe from"
             },
-            folder.path
+            folder.name
         );
         let mut conn = self.folder_connection(folder.account_id, &what).await?;
         let outcome = refused_as(&what, conn.set_subscribed(&folder.path, subscribed).await);
@@ -206,8 +214,8 @@ fn refuse_special(folder: &Folder, done: &str) -> Result<()> {
     }
 }
 
-/// A folder name as typed, checked: not empty, no hierarchy delimiter, plain ASCII (names with
-/// other letters need IMAP's modified UTF-7, which Petrel does not write yet).
+/// A folder name as typed, checked: not empty, no hierarchy delimiter, no control characters.
+/// Any other letters are fine: the server gets them in modified UTF-7 (`imap::utf7`).
 fn folder_name<'a>(name: &'a str, delimiter: Option<&str>) -> Result<&'a str> {
     let name = name.trim();
     if name.is_empty() {
@@ -220,10 +228,9 @@ fn folder_name<'a>(name: &'a str, delimiter: Option<&str>) -> Result<&'a str> {
             )));
         }
     }
-    if name.contains('&') || !name.chars().all(|c| c.is_ascii() && !c.is_ascii_control()) {
+    if name.chars().any(char::is_control) {
         return Err(Error::InvalidInput(
-            "For now, folder names can only use the letters A–Z, digits, spaces and punctuation other than “&”."
-                .into(),
+            "A folder name cannot contain tabs, line breaks or other control characters.".into(),
         ));
     }
     if name.eq_ignore_ascii_case("INBOX") {
@@ -242,8 +249,11 @@ mod tests {
         assert!(folder_name("", Some(".")).is_err());
         assert!(folder_name("a.b", Some(".")).is_err());
         assert_eq!(folder_name("a.b", Some("/")).ok(), Some("a.b"));
-        assert!(folder_name("Entwürfe", None).is_err());
-        assert!(folder_name("R&D", None).is_err());
+        assert_eq!(folder_name("Entwürfe", None).ok(), Some("Entwürfe"));
+        assert_eq!(folder_name("R&D", None).ok(), Some("R&D"));
+        assert_eq!(folder_name(" 日本語", Some("/")).ok(), Some("日本語"));
+        assert!(folder_name("a\tb", None).is_err());
+        assert!(folder_name("a\u{85}b", None).is_err());
         assert!(folder_name("inbox", None).is_err());
     }
 }

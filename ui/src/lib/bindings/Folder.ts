@@ -3,13 +3,18 @@ import type { FolderRole } from "./FolderRole";
 
 export type Folder = { id: number, account_id: number, 
 /**
- * The server's full name, e.g. `INBOX` or `Archive/2024`.
+ * The server's full name, e.g. `INBOX` or `Archive/2024`, as the server spells it (names
+ * outside ASCII in IMAP's modified UTF-7, `Entw&APw-rfe`): what is sent back to it.
  */
 path: string, 
 /**
- * The last path segment, for display.
+ * The last path segment, decoded, for display (`Entwürfe`).
  */
-name: string, role: FolderRole | null, unread: number, total: number, 
+name: string, 
+/**
+ * The hierarchy delimiter between the segments of `path` (`/`, `.`); `None` when flat.
+ */
+delimiter: string | null, role: FolderRole | null, unread: number, total: number, 
 /**
  * Subscribed on the server (other mail programs may show only subscribed folders).
  */
