@@ -84,6 +84,7 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
   const text = async (id) => (await browser.$(tid(id)).getText()).replace(/\s+/g, ' ').trim();
 
   async function openAccountMenu() {
+    // Below other specs' accounts the tree scrolls (its "…" buttons must stay clickable then).
     await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
     await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
   }
