@@ -16,11 +16,11 @@ import type { DiscoveredConfig } from "./bindings/DiscoveredConfig";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { DiscoverySource } from "./bindings/DiscoverySource";
 import type { DiscoveryState } from "./bindings/DiscoveryState";
+import type { IncomingProtocol } from "./bindings/IncomingProtocol";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { Protocol } from "./bindings/Protocol";
 import type { Security } from "./bindings/Security";
 import type { ServerConfig } from "./bindings/ServerConfig";
-import type { IncomingProtocol } from "./bindings/IncomingProtocol";
 import { defaultPop3Fields } from "./pop3Settings";
 
 /** Highest priority first, as the engine ranks them. */
