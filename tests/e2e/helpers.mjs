@@ -47,6 +47,8 @@ export function serverEnv() {
     host: env.PETREL_TEST_HOST || 'localhost',
     domain: env.PETREL_TEST_DOMAIN || 'petrel.test',
     imapsPort: Number(env.PETREL_TEST_IMAPS_PORT),
+    /** POP3 over implicit TLS (NaN when the servers' env file predates POP3). */
+    pop3sPort: Number(env.PETREL_TEST_POP3S_PORT),
     submissionsPort: Number(env.PETREL_TEST_SUBMISSIONS_PORT),
     smtpPort: Number(env.PETREL_TEST_SMTP_PORT),
     caFile: env.PETREL_TEST_CA_FILE,
@@ -127,6 +129,18 @@ export async function imapSearchSubject(srv, user, mailbox, subject) {
 /** The raw RFC 5322 message with this UID. */
 export async function imapFetch(srv, user, mailbox, uid) {
   return curl(imapArgs(srv, user, `${encodeURIComponent(mailbox)}/;UID=${uid}`));
+}
+
+/**
+ * The messages in the user's POP3 mailbox as the server lists them (POP3S, certificate verified
+ * against the test CA): `[{ number, size }]`. curl logs in, sends LIST and QUIT.
+ */
+export async function pop3List(srv, user) {
+  if (!Number.isFinite(srv.pop3sPort)) throw new Error('PETREL_TEST_POP3S_PORT is not set: restart the test servers');
+  const out = await curl([`pop3s://${srv.host}:${srv.pop3sPort}/`, '--cacert', srv.caFile,
+    '--user', `${user.email}:${user.password}`]);
+  return out.split(/\r?\n/).map((line) => line.match(/^(\d+) (\d+)$/)).filter(Boolean)
+    .map((m) => ({ number: Number(m[1]), size: Number(m[2]) }));
 }
 
 /**

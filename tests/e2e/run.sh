@@ -107,6 +107,7 @@ cat >"$work/zone" <<ZONE
 A localhost 127.0.0.1
 SRV _imaps._tcp.$domain 0 1 $PETREL_TEST_IMAPS_PORT localhost
 SRV _imap._tcp.$domain 10 1 $PETREL_TEST_IMAP_PORT localhost
+SRV _pop3s._tcp.$domain 0 1 $PETREL_TEST_POP3S_PORT localhost
 SRV _submissions._tcp.$domain 0 1 $PETREL_TEST_SUBMISSIONS_PORT localhost
 SRV _submission._tcp.$domain 10 1 $PETREL_TEST_SUBMISSION_PORT localhost
 ZONE

@@ -11,7 +11,10 @@ import {
   effectivePort,
   effectiveUsername,
   emptyAccount,
+  FIELD_ORDER,
   hostHint,
+  isPop3,
+  setIncomingProtocol,
   toNewAccount,
   usualPort,
   validateAccount,
@@ -119,14 +122,77 @@ describe("validateAccount", () => {
 });
 
 describe("what Petrel cannot do yet", () => {
-  it("refuses POP3 and OAuth with an explanation", () => {
+  it("refuses OAuth with an explanation, and takes POP3", () => {
     const f = filled();
     f.imap.protocol = "pop3";
     f.smtp.auth = "oauth2";
     const e = validateServers(f);
-    expect(Object.keys(e).sort()).toEqual(["imap.protocol", "smtp.auth"]);
-    expect(e["imap.protocol"]).toMatch(/POP3/);
+    expect(Object.keys(e)).toEqual(["smtp.auth"]);
     expect(e["smtp.auth"]).toMatch(/Password/);
+  });
+});
+
+describe("POP3", () => {
+  it("switches the guessed host and a usual port with the protocol, and leaves typed ones", () => {
+    const f = filled();
+    setIncomingProtocol(f, "pop3");
+    expect(f.imap.protocol).toBe("pop3");
+    expect(f.imap.host).toBe("pop.example.org");
+    expect(effectivePort(f.imap)).toBe("995");
+    f.imap.security = "starttls";
+    expect(effectivePort(f.imap)).toBe("110");
+    setIncomingProtocol(f, "imap");
+    expect(f.imap.host).toBe("imap.example.org");
+    expect(effectivePort(f.imap)).toBe("143");
+
+    const typed = filled();
+    typed.imap.host = "mail.example.net";
+    typed.imap.port = "993";
+    setIncomingProtocol(typed, "pop3");
+    expect(typed.imap.host).toBe("mail.example.net");
+    expect(typed.imap.port).toBeNull();
+    expect(effectivePort(typed.imap)).toBe("995");
+    typed.imap.port = "31995";
+    setIncomingProtocol(typed, "imap");
+    expect(typed.imap.port).toBe("31995");
+    expect(hostHint("imap", "ada@example.org", "pop3")).toBe("pop.example.org");
+  });
+
+  it("checks the POP3 options only for POP3 accounts", () => {
+    const f = filled();
+    f.pop3.deleteAfter = true;
+    f.pop3.days = "0";
+    expect(validateServers(f)).toEqual({});
+    setIncomingProtocol(f, "pop3");
+    expect(Object.keys(validateServers(f))).toEqual(["pop3.days"]);
+    expect(FIELD_ORDER).toContain("pop3.days");
+    f.pop3.leaveOnServer = false;
+    expect(validateServers(f)).toEqual({});
+  });
+
+  it("sends protocol pop3 with the options, checking every 10 minutes by default", () => {
+    const f = filled();
+    setIncomingProtocol(f, "pop3");
+    f.pop3.deleteAfter = true;
+    f.pop3.days = " 30 ";
+    f.pop3.deleteWhenDeletedHere = false;
+    const req = toNewAccount(f);
+    expect(req.protocol).toBe("pop3");
+    expect(req.incoming).toEqual({ host: "pop.example.org", port: 995, security: "tls", username: "ada@example.org", trusted_cert: null });
+    expect(req.pop3).toEqual({ leave_on_server: true, delete_after_days: 30, delete_when_deleted_locally: false, check_every_minutes: 10 });
+    expect(toNewAccount(filled()).pop3).toBeNull();
+  });
+
+  it("starts with the engine's defaults: leave on the server, delete when deleted here", () => {
+    const f = emptyAccount();
+    f.imap.protocol = "pop3";
+    expect(toNewAccount({ ...filled(), imap: { ...filled().imap, protocol: "pop3" } }).pop3).toEqual({
+      leave_on_server: true,
+      delete_after_days: null,
+      delete_when_deleted_locally: true,
+      check_every_minutes: 10,
+    });
+    expect(isPop3(f)).toBe(true);
   });
 });
 

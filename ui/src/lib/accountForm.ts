@@ -8,8 +8,12 @@ import type { NewAccount } from "./bindings/NewAccount";
 import type { Protocol } from "./bindings/Protocol";
 import type { Security } from "./bindings/Security";
 import type { ServerSettings } from "./bindings/ServerSettings";
+import { defaultPop3Fields, fieldsToSettings, validatePop3, type Pop3Fields } from "./pop3Settings";
 
-/** The two servers of an account: "imap" is the incoming one, "smtp" the outgoing one. */
+/**
+ * The two servers of an account: "imap" is the incoming one (IMAP or POP3, as its `protocol`
+ * says; the key keeps its old name, which the form's ids and test ids use), "smtp" the outgoing one.
+ */
 export type ServerKind = "imap" | "smtp";
 
 /** A certificate the user chose to trust, for the host it was shown by. */
@@ -19,7 +23,7 @@ export interface TrustedCert {
 }
 
 export interface ServerFields {
-  /** Incoming: IMAP (or POP3, which Petrel cannot use yet); outgoing: always SMTP. */
+  /** Incoming: IMAP or POP3; outgoing: always SMTP. */
   protocol: Protocol;
   host: string;
   security: Security;
@@ -38,6 +42,8 @@ export interface AccountFields {
   password: string;
   imap: ServerFields;
   smtp: ServerFields;
+  /** What a POP3 account does with the mail on the server (used when the incoming one is POP3). */
+  pop3: Pop3Fields;
 }
 
 export type FieldKey =
@@ -52,7 +58,9 @@ export type FieldKey =
   | "smtp.host"
   | "smtp.port"
   | "smtp.username"
-  | "smtp.auth";
+  | "smtp.auth"
+  | "pop3.days"
+  | "pop3.minutes";
 
 export type FieldErrors = Partial<Record<FieldKey, string>>;
 
@@ -65,7 +73,7 @@ export const SECURITY_CHOICES: readonly { value: Security; label: string }[] = [
 export const PROTOCOL_CHOICES: Record<ServerKind, readonly { value: Protocol; label: string }[]> = {
   imap: [
     { value: "imap", label: "IMAP" },
-    { value: "pop3", label: "POP3 (coming soon)" },
+    { value: "pop3", label: "POP3" },
   ],
   smtp: [{ value: "smtp", label: "SMTP" }],
 };
@@ -91,7 +99,14 @@ export function emptyServer(kind: ServerKind): ServerFields {
 }
 
 export function emptyAccount(): AccountFields {
-  return { displayName: "", email: "", password: "", imap: emptyServer("imap"), smtp: emptyServer("smtp") };
+  return {
+    displayName: "",
+    email: "",
+    password: "",
+    imap: emptyServer("imap"),
+    smtp: emptyServer("smtp"),
+    pop3: defaultPop3Fields(),
+  };
 }
 
 /** The port field's value: as typed, else the usual one for the protocol and security. */
@@ -110,10 +125,38 @@ export function domainOf(email: string): string {
   return at < 0 ? "" : email.slice(at + 1).trim().toLowerCase();
 }
 
-/** A hint for the host field, e.g. `imap.example.org`. */
-export function hostHint(kind: ServerKind, email: string): string {
+/** The usual first label of a server's name: `imap.`, `pop.` or `smtp.` and the domain. */
+function hostPrefix(protocol: Protocol): string {
+  return protocol === "pop3" ? "pop" : protocol;
+}
+
+/** A hint for the host field, e.g. `imap.example.org` (`pop.example.org` for POP3). */
+export function hostHint(kind: ServerKind, email: string, protocol: Protocol = kind): string {
   const domain = domainOf(email);
-  return `${kind}.${domain || "example.org"}`;
+  return `${hostPrefix(protocol)}.${domain || "example.org"}`;
+}
+
+/**
+ * Switches the incoming server between IMAP and POP3. A host that is still the usual guess for
+ * the old protocol (`imap.<domain>`) becomes the guess for the new one (`pop.<domain>`); a port
+ * left as the usual one follows by itself (see `effectivePort`); a port typed for the other
+ * protocol's usual number is reset too.
+ */
+export function setIncomingProtocol(f: AccountFields, protocol: Protocol): void {
+  const server = f.imap;
+  const old = server.protocol;
+  if (old === protocol) return;
+  const domain = domainOf(f.email);
+  if (domain && server.host.trim().toLowerCase() === `${hostPrefix(old)}.${domain}`) {
+    server.host = `${hostPrefix(protocol)}.${domain}`;
+  }
+  if (server.port !== null && server.port.trim() === String(usualPort(old, server.security))) server.port = null;
+  server.protocol = protocol;
+}
+
+/** True when the incoming server is a POP3 one: the POP3 options apply. */
+export function isPop3(f: AccountFields): boolean {
+  return f.imap.protocol === "pop3";
 }
 
 /** The form pre-filled with the usual guesses for an address: `imap.<domain>`, `smtp.<domain>`. */
@@ -149,15 +192,12 @@ export function parsePort(text: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
-export const POP3_NOT_YET =
-  "Petrel cannot use POP3 yet (it will soon). Choose IMAP and enter your provider's IMAP server, if it has one.";
 export const OAUTH_NOT_YET =
   "Petrel cannot sign in through the provider's page yet. Choose “Password” if your provider accepts a password or an app password.";
 
 function validateServer(kind: ServerKind, server: ServerFields, email: string, errors: FieldErrors): void {
-  if (kind === "imap" && server.protocol === "pop3") errors["imap.protocol"] = POP3_NOT_YET;
   const host = server.host.trim();
-  if (host === "") errors[`${kind}.host`] = "Enter the server's name, e.g. " + hostHint(kind, email) + ".";
+  if (host === "") errors[`${kind}.host`] = "Enter the server's name, e.g. " + hostHint(kind, email, server.protocol) + ".";
   else if (!HOST.test(host)) errors[`${kind}.host`] = "A server name has no spaces, slashes or port number.";
   if (parsePort(effectivePort(server)) === null) errors[`${kind}.port`] = "A port is a number from 1 to 65535.";
   // While the user name follows the address, a missing address is reported there, once.
@@ -167,11 +207,19 @@ function validateServer(kind: ServerKind, server: ServerFields, email: string, e
   if (server.auth === "oauth2") errors[`${kind}.auth`] = OAUTH_NOT_YET;
 }
 
-/** The errors of the two server parts alone (the guided set-up has the identity already). */
+/**
+ * The errors of the two server parts and, for POP3, its options (the guided set-up has the
+ * identity already).
+ */
 export function validateServers(f: AccountFields): FieldErrors {
   const errors: FieldErrors = {};
   validateServer("imap", f.imap, f.email.trim(), errors);
   validateServer("smtp", f.smtp, f.email.trim(), errors);
+  if (isPop3(f)) {
+    const pop = validatePop3(f.pop3);
+    if (pop.days) errors["pop3.days"] = pop.days;
+    if (pop.minutes) errors["pop3.minutes"] = pop.minutes;
+  }
   return errors;
 }
 
@@ -194,6 +242,8 @@ export const FIELD_ORDER: readonly FieldKey[] = [
   "imap.port",
   "imap.username",
   "imap.auth",
+  "pop3.days",
+  "pop3.minutes",
   "smtp.host",
   "smtp.port",
   "smtp.username",
@@ -267,9 +317,9 @@ export function toNewAccount(f: AccountFields): NewAccount {
     display_name: f.displayName.trim(),
     email,
     password: f.password,
-    protocol: f.imap.protocol === "pop3" ? "pop3" : "imap",
+    protocol: isPop3(f) ? "pop3" : "imap",
     incoming: toSettings(f.imap, email),
     smtp: toSettings(f.smtp, email),
-    pop3: null,
+    pop3: isPop3(f) ? fieldsToSettings(f.pop3) : null,
   };
 }

@@ -13,6 +13,8 @@ const api = {
   setFlags: vi.fn(async (_ids: number[], _flags: object) => null),
   deleteMessages: vi.fn(async (_ids: number[]) => null),
   archiveMessages: vi.fn(async (_ids: number[]) => null),
+  moveMessages: vi.fn(async (_ids: number[], _target: number) => null),
+  syncAccount: vi.fn(async (_id: number) => null),
   onEngineEvent: vi.fn(async () => () => {}),
 };
 vi.mock("./api", () => api);
@@ -152,5 +154,49 @@ describe("actions on the open message", () => {
     await app.deleteCurrent();
     expect(app.list.selectedId).toBe(2);
     expect(app.banners[0]?.error.summary).toBe("The Trash is full.");
+  });
+});
+
+describe("POP3 accounts and moving", () => {
+  const pop: Account = {
+    ...account,
+    protocol: "pop3",
+    incoming: { ...account.incoming, host: "pop.example.org", port: 995 },
+    pop3: { leave_on_server: true, delete_after_days: null, delete_when_deleted_locally: true, check_every_minutes: 10 },
+  };
+  const projects: Folder = { id: 14, account_id: 7, path: "Projects", name: "Projects", role: null, unread: 0, total: 0, subscribed: true, delimiter: "/" };
+  const sub: Folder = { id: 15, account_id: 7, path: "Projects/2026", name: "2026", role: null, unread: 0, total: 0, subscribed: true, delimiter: "/" };
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    api.listAccounts.mockResolvedValue([pop]);
+  });
+
+  it("moves the open message to another folder of its account", async () => {
+    const app = await appWith([inbox, trash, projects, sub], INBOX, 2);
+    expect(app.moveTargets.map((r) => [r.folder.path, r.depth])).toEqual([
+      ["Trash", 0],
+      ["Projects", 0],
+      ["Projects/2026", 1],
+    ]);
+    expect(app.currentMessageLocal).toBe(true);
+    await app.moveCurrent(15);
+    expect(api.moveMessages).toHaveBeenCalledWith([2], 15);
+    expect(app.status).toBe("Message moved to 2026");
+    expect(app.list.selectedId).toBe(3);
+    await app.moveCurrent(INBOX); // its own folder: not a target
+    expect(api.moveMessages).toHaveBeenCalledTimes(1);
+  });
+
+  it("gets mail for one account from its menu, and says when the check failed", async () => {
+    const app = await appWith([inbox, trash], INBOX, 1);
+    app.accountAction("get-mail", pop);
+    expect(app.status).toBe("Checking Ada for new mail…");
+    await wait();
+    expect(api.syncAccount).toHaveBeenCalledWith(7);
+    api.syncAccount.mockRejectedValueOnce({ kind: "auth_failed", summary: "The server refused the password.", detail: "", certificate: null, help_url: null });
+    await app.getMail(7);
+    expect(app.status).toBe("Mail could not be checked");
+    expect(app.banners.at(-1)?.error.summary).toBe("The server refused the password.");
   });
 });

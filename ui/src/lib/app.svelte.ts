@@ -10,9 +10,9 @@ import type { MessageSummary } from "./bindings/MessageSummary";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
-import { isShown, type AccountAction, type FolderAction } from "./folderActions";
+import { folderHome, isShown, shownFolders, type AccountAction, type FolderAction } from "./folderActions";
 import { FolderManager } from "./folderManager.svelte";
-import { findInbox, folderLabel } from "./folders";
+import { findInbox, folderLabel, orderFolders, type FolderRow } from "./folders";
 import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
@@ -61,6 +61,10 @@ export class AppState {
     status: (message) => (this.status = message),
     failed: (accountId, error) => this.addBanner(accountId, error),
     reload: (accountId) => this.loadFolders(accountId),
+    home: (accountId) => {
+      const account = this.accounts.find((a) => a.id === accountId);
+      return account ? folderHome(account) : "server";
+    },
   });
 
   #bannerSeq = 0;
@@ -226,6 +230,9 @@ export class AppState {
   /** An item chosen in an account's menu. */
   accountAction(action: AccountAction, account: Account): void {
     switch (action) {
+      case "get-mail":
+        void this.getMail(account.id);
+        break;
       case "new-folder":
         this.folders.open({ kind: "create", accountId: account.id, parent: null });
         break;
@@ -238,20 +245,31 @@ export class AppState {
     }
   }
 
-  /** "Get mail": a sync of every account. */
-  async getMail(): Promise<void> {
-    if (this.accounts.length === 0) return;
-    this.status = "Checking for new mail…";
+  /**
+   * "Get mail": a sync of every account (or of one, from its menu); for a POP3 account, a check
+   * that downloads the new messages. Progress and the end come as events; a failure is shown.
+   */
+  async getMail(accountId: number | null = null): Promise<void> {
+    const accounts = accountId === null ? this.accounts : this.accounts.filter((a) => a.id === accountId);
+    if (accounts.length === 0) return;
+    this.status = accounts.length === 1 && accountId !== null ? `Checking ${this.accountLabel(accountId)} for new mail…` : "Checking for new mail…";
     this.#announceCheck = true;
+    let failed = 0;
     await Promise.all(
-      this.accounts.map(async (a) => {
+      accounts.map(async (a) => {
         try {
           await api.syncAccount(a.id);
         } catch (err) {
+          failed++;
           this.addBanner(a.id, toUserError(err, "Mail could not be checked."));
         }
       }),
     );
+    // No SyncDone follows a failure: say it here rather than "Checking…" for ever.
+    if (failed > 0 && this.#announceCheck) {
+      this.#announceCheck = false;
+      this.status = failed === accounts.length ? "Mail could not be checked" : "Some accounts could not be checked";
+    }
   }
 
   newMessage(): void {
@@ -290,6 +308,33 @@ export class AppState {
     const folder = this.currentMessageFolder;
     if (!folder || folder.role === "archive") return false;
     return (this.foldersByAccount[folder.account_id] ?? []).some((f) => f.role === "archive");
+  }
+
+  /** The folders the open message can be moved to: its account's shown folders but its own. */
+  get moveTargets(): FolderRow[] {
+    const folder = this.currentMessageFolder;
+    if (!folder) return [];
+    return orderFolders(shownFolders(this.foldersByAccount[folder.account_id] ?? [])).filter((r) => r.folder.id !== folder.id);
+  }
+
+  /** Moves the open message to another folder of its account. */
+  async moveCurrent(targetFolderId: number): Promise<void> {
+    const view = this.reader.current;
+    const target = this.moveTargets.find((r) => r.folder.id === targetFolderId)?.folder;
+    if (!view || !target) return;
+    await this.#remove(
+      view.summary,
+      () => api.moveMessages([view.summary.id], target.id),
+      "The message could not be moved.",
+      `Message moved to ${folderLabel(target)}`,
+    );
+  }
+
+  /** The open message belongs to a POP3 account: its folders are on this computer only. */
+  get currentMessageLocal(): boolean {
+    const folder = this.currentMessageFolder;
+    const account = folder ? this.accounts.find((a) => a.id === folder.account_id) : undefined;
+    return account !== undefined && folderHome(account) === "local";
   }
 
   /** The open message is in the Trash: deleting it is for good. */

@@ -14,8 +14,11 @@ import {
   newAccountFromConfig,
   NO_OUTGOING,
   OAUTH_ONLY,
+  defaultProtocol,
+  incomingChoices,
+  INCOMING_CHOICES,
+  offersProtocolChoice,
   pickServers,
-  POP3_ONLY,
   safeUrl,
   serverLine,
   serverLineText,
@@ -128,11 +131,49 @@ describe("choosing servers", () => {
     expect(pickServers(c).outgoing?.host).toBe("smtp.example.org");
   });
 
-  it("shows POP3 when that is all there is, and says plainly it cannot be used yet", () => {
+  it("offers POP3 when that is all there is, with no choice to make", () => {
     const c = config({ incoming: [server({ protocol: "pop3", host: "pop.example.org", port: 995 })] });
+    expect(defaultProtocol(c)).toBe("pop3");
+    expect(offersProtocolChoice(c)).toBe(false);
     expect(pickServers(c).incoming?.protocol).toBe("pop3");
-    expect(configBlocker(c)).toEqual({ reason: POP3_ONLY, canEdit: true });
-    expect(POP3_ONLY).toContain("only POP3");
+    expect(configBlocker(c)).toBeNull();
+  });
+
+  it("chooses IMAP when both are found, and lets the user pick POP3", () => {
+    const c = config({
+      incoming: [
+        server({ protocol: "pop3", host: "pop.example.org", port: 995, pop3: { leave_messages_on_server: false, days_to_leave_messages_on_server: null } }),
+        server({ host: "imap.example.org" }),
+      ],
+    });
+    expect(offersProtocolChoice(c)).toBe(true);
+    expect(defaultProtocol(c)).toBe("imap");
+    expect(incomingChoices(c).pop3?.host).toBe("pop.example.org");
+    expect(pickServers(c, "pop3").incoming?.host).toBe("pop.example.org");
+    expect(pickServers(c, "imap").incoming?.host).toBe("imap.example.org");
+    expect(INCOMING_CHOICES.map((x) => x.label)).toEqual(["IMAP (recommended)", "POP3"]);
+    expect(configBlocker(c, "pop3")).toBeNull();
+
+    const imap = newAccountFromConfig(c, identity);
+    expect(imap.protocol).toBe("imap");
+    expect(imap.pop3).toBeNull();
+    const pop = newAccountFromConfig(c, identity, "pop3");
+    expect(pop.protocol).toBe("pop3");
+    expect(pop.incoming).toMatchObject({ host: "pop.example.org", port: 995, security: "tls" });
+    // The provider's file says not to leave mail on the server.
+    expect(pop.pop3).toMatchObject({ leave_on_server: false, check_every_minutes: 10 });
+  });
+
+  it("takes the provider's days to leave mail on the server", () => {
+    const c = config({
+      incoming: [server({ protocol: "pop3", host: "pop.example.org", port: 995, pop3: { leave_messages_on_server: true, days_to_leave_messages_on_server: 7 } })],
+    });
+    expect(newAccountFromConfig(c, identity).pop3).toEqual({
+      leave_on_server: true,
+      delete_after_days: 7,
+      delete_when_deleted_locally: true,
+      check_every_minutes: 10,
+    });
   });
 
   it("blocks for good when the provider offers no IMAP or POP3 at all", () => {
@@ -201,11 +242,12 @@ describe("from found settings to the request", () => {
     expect(f.imap.auth).toBe("oauth2");
   });
 
-  it("offers an IMAP guess to edit when only POP3 was found", () => {
+  it("fills the POP3 server when only POP3 was found", () => {
     const c = config({ incoming: [server({ protocol: "pop3", host: "pop.example.org", port: 995, username: "ada" })] });
     const f = fieldsFromConfig(c, identity);
-    expect(f.imap).toMatchObject({ protocol: "imap", host: "imap.example.org", port: null, username: "ada" });
-    expect(toNewAccount(f).incoming.port).toBe(993);
+    expect(f.imap).toMatchObject({ protocol: "pop3", host: "pop.example.org", port: null, username: "ada" });
+    expect(toNewAccount(f).incoming.port).toBe(995);
+    expect(toNewAccount(f).protocol).toBe("pop3");
   });
 
   it("guesses what is missing", () => {

@@ -16,10 +16,12 @@ import type { DiscoveredConfig } from "./bindings/DiscoveredConfig";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { DiscoverySource } from "./bindings/DiscoverySource";
 import type { DiscoveryState } from "./bindings/DiscoveryState";
+import type { IncomingProtocol } from "./bindings/IncomingProtocol";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { Protocol } from "./bindings/Protocol";
 import type { Security } from "./bindings/Security";
 import type { ServerConfig } from "./bindings/ServerConfig";
+import { defaultPop3Fields } from "./pop3Settings";
 
 /** Highest priority first, as the engine ranks them. */
 export const SOURCE_ORDER: readonly DiscoverySource[] = ["provider", "autoconfig", "srv", "mx", "autoconfig_http", "guess"];
@@ -158,17 +160,54 @@ export function serverLineText(line: ServerLine): string {
   return `${line.direction}: ${line.protocol} · ${line.host} · port ${line.port} · ${line.security}`;
 }
 
-/** The servers Petrel would use: the first IMAP server (else the first incoming), the first SMTP. */
-export function pickServers(config: DiscoveredConfig): { incoming: ServerConfig | null; outgoing: ServerConfig | null } {
-  const incoming = config.incoming.find((s) => s.protocol === "imap") ?? config.incoming[0] ?? null;
+/** The best IMAP and the best POP3 server found (each null when none was). */
+export function incomingChoices(config: DiscoveredConfig): Record<IncomingProtocol, ServerConfig | null> {
+  return {
+    imap: config.incoming.find((s) => s.protocol === "imap") ?? null,
+    pop3: config.incoming.find((s) => s.protocol === "pop3") ?? null,
+  };
+}
+
+/** Both IMAP and POP3 were found: the user may choose (IMAP is the default). */
+export function offersProtocolChoice(config: DiscoveredConfig): boolean {
+  const c = incomingChoices(config);
+  return c.imap !== null && c.pop3 !== null;
+}
+
+/** The protocol used unless the user picks the other: IMAP when it was found, else POP3. */
+export function defaultProtocol(config: DiscoveredConfig): IncomingProtocol {
+  const c = incomingChoices(config);
+  return c.imap === null && c.pop3 !== null ? "pop3" : "imap";
+}
+
+export interface ProtocolChoice {
+  value: IncomingProtocol;
+  label: string;
+  description: string;
+}
+
+/** The two ways to receive mail, in the words the set-up offers them (as Thunderbird does). */
+export const INCOMING_CHOICES: readonly ProtocolChoice[] = [
+  { value: "imap", label: "IMAP (recommended)", description: "Mail stays on the server, in sync on all your devices." },
+  { value: "pop3", label: "POP3", description: "Downloads mail to this computer." },
+];
+
+/**
+ * The servers Petrel would use: the incoming server of the chosen protocol when it was found (by
+ * default IMAP, else POP3), the first SMTP server.
+ */
+export function pickServers(
+  config: DiscoveredConfig,
+  protocol: IncomingProtocol = defaultProtocol(config),
+): { incoming: ServerConfig | null; outgoing: ServerConfig | null } {
+  const c = incomingChoices(config);
+  const incoming = c[protocol] ?? c.imap ?? c.pop3 ?? null;
   const outgoing = config.outgoing.find((s) => s.protocol === "smtp") ?? null;
   return { incoming, outgoing };
 }
 
 // ---- what stops the user
 
-export const POP3_ONLY =
-  "This provider offers only POP3, which Petrel will support soon; enter IMAP settings by hand if your provider has them.";
 export const NO_INCOMING = "No incoming mail server was found; enter it by hand.";
 export const NO_OUTGOING = "No outgoing mail (SMTP) server was found; enter it by hand.";
 export const OAUTH_ONLY =
@@ -181,11 +220,10 @@ export interface Blocker {
 }
 
 /** Why the found settings cannot be used as they are, or null when they can. */
-export function configBlocker(config: DiscoveredConfig): Blocker | null {
+export function configBlocker(config: DiscoveredConfig, protocol?: IncomingProtocol): Blocker | null {
   if (config.unsupported) return { reason: config.unsupported, canEdit: false };
-  const { incoming, outgoing } = pickServers(config);
+  const { incoming, outgoing } = pickServers(config, protocol);
   if (!incoming) return { reason: NO_INCOMING, canEdit: true };
-  if (incoming.protocol !== "imap") return { reason: POP3_ONLY, canEdit: true };
   if (!outgoing) return { reason: NO_OUTGOING, canEdit: true };
   if (incoming.auth === "oauth2" || outgoing.auth === "oauth2") return { reason: OAUTH_ONLY, canEdit: true };
   return null;
@@ -217,7 +255,8 @@ export function safeUrl(url: string | null | undefined): string | null {
 
 // ---- from found settings to the form and the request
 
-function serverFields(s: ServerConfig, email: string): ServerFields {
+/** A found server as the form's fields. */
+export function serverFields(s: ServerConfig, email: string): ServerFields {
   const usual = usualPort(s.protocol, s.security);
   return {
     protocol: s.protocol,
@@ -232,23 +271,20 @@ function serverFields(s: ServerConfig, email: string): ServerFields {
 }
 
 /**
- * The form filled from found settings. With only POP3 found, the incoming part is an IMAP guess
- * (`imap.<domain>`, same user name) for the user to check; missing parts are guessed likewise.
+ * The form filled from found settings, with the incoming server of `protocol` (by default IMAP
+ * when found, else POP3). The POP3 options start from what the provider's configuration file
+ * says, if anything. Missing parts are the usual guesses.
  */
 export function fieldsFromConfig(
   config: DiscoveredConfig,
   identity: Pick<AccountFields, "displayName" | "email" | "password">,
+  protocol?: IncomingProtocol,
 ): AccountFields {
   const f = guessedFields(identity);
-  const { incoming, outgoing } = pickServers(config);
-  if (incoming?.protocol === "imap") {
-    f.imap = serverFields(incoming, identity.email);
-  } else if (incoming) {
-    const pop = serverFields(incoming, identity.email);
-    f.imap.username = pop.username;
-    f.imap.auth = pop.auth;
-  }
+  const { incoming, outgoing } = pickServers(config, protocol);
+  if (incoming) f.imap = serverFields(incoming, identity.email);
   if (outgoing) f.smtp = serverFields(outgoing, identity.email);
+  f.pop3 = defaultPop3Fields(incomingChoices(config).pop3?.pop3 ?? null);
   return f;
 }
 
@@ -256,6 +292,7 @@ export function fieldsFromConfig(
 export function newAccountFromConfig(
   config: DiscoveredConfig,
   identity: Pick<AccountFields, "displayName" | "email" | "password">,
+  protocol?: IncomingProtocol,
 ): NewAccount {
-  return toNewAccount(fieldsFromConfig(config, identity));
+  return toNewAccount(fieldsFromConfig(config, identity, protocol));
 }

@@ -5,6 +5,7 @@ import {
   accountMenu,
   deleteConsequence,
   descendants,
+  folderHome,
   folderMenu,
   inferDelimiter,
   isProtected,
@@ -61,8 +62,18 @@ describe("folderMenu", () => {
     expect(menu.find((i) => i.action === "delete")?.danger).toBe(true);
   });
 
-  it("gives accounts new folder, subscriptions and settings", () => {
-    expect(accountMenu().map((i) => i.action)).toEqual(["new-folder", "manage-subscriptions", "settings"]);
+  it("gives accounts get mail, new folder, subscriptions and settings", () => {
+    expect(accountMenu().map((i) => i.action)).toEqual(["get-mail", "new-folder", "manage-subscriptions", "settings"]);
+  });
+
+  it("offers no subscriptions for local folders (POP3 accounts); the rest works as for IMAP", () => {
+    expect(folderHome({ protocol: "pop3" })).toBe("local");
+    expect(folderHome({ protocol: "imap" })).toBe("server");
+    expect(accountMenu("local").map((i) => i.action)).toEqual(["get-mail", "new-folder", "settings"]);
+    const local = (f: Folder) => folderMenu(f, "local").map((i) => `${i.action}${i.disabled ? " (off)" : ""}`);
+    expect(local(folder("Projects"))).toEqual(["new-subfolder", "rename", "delete"]);
+    expect(local(folder("INBOX", { role: "inbox" }))).toEqual(["new-subfolder", "rename (off)", "delete (off)"]);
+    expect(local(folder("Trash", { role: "trash" }))).toEqual(["new-subfolder", "rename (off)", "delete (off)"]);
   });
 });
 
@@ -95,6 +106,14 @@ describe("validateFolderName", () => {
     const flat = (p: string) => folder(p, { delimiter: null });
     expect(inferDelimiter([flat("INBOX"), flat("Work")])).toBeNull();
     expect(inferDelimiter([flat("Work"), { ...flat("Work.2024"), name: "2024" }])).toBe(".");
+  });
+
+  it("checks local folder names for the '/' separator only", () => {
+    const local = { folders: [inbox, work], parent: null, home: "local" as const };
+    expect(validateFolderName("Reçus & factures", local)).toBeNull();
+    expect(validateFolderName("a/b", local)).toMatch(/cannot contain “\/”\. To put/);
+    expect(validateFolderName("inbox", local)).toMatch(/taken by the Inbox/);
+    expect(validateFolderName("work", local)).toMatch(/already a folder called “Work”/);
   });
 
   it("accepts a good name, trimmed, in any letters (the engine encodes them for IMAP)", () => {
@@ -144,5 +163,14 @@ describe("deleteConsequence", () => {
     expect(deleteConsequence(parent, list)).toBe(
       "“P” had no messages when Petrel last checked. It will be deleted from the server. Its 2 subfolders are not deleted with it. This cannot be undone.",
     );
+  });
+
+  it("says local folders go from this computer, with their subfolders", () => {
+    const parent = folder("P", { total: 2 });
+    const list = [parent, folder("P/a")];
+    expect(deleteConsequence(parent, list, "local")).toBe(
+      "“P” and the 2 messages in it will be deleted from this computer. Its subfolder is deleted with it, with its messages. This cannot be undone.",
+    );
+    expect(deleteConsequence(folder("E"), [], "local")).toBe("“E” is empty. It will be deleted from this computer. This cannot be undone.");
   });
 });

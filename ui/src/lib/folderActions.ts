@@ -2,6 +2,7 @@
  * Pure folder-management logic: which menu items a folder or an account offers, which folders
  * the tree shows, and checking a folder name before the engine is asked.
  */
+import type { Account } from "./bindings/Account";
 import type { Folder } from "./bindings/Folder";
 import { folderLabel, isInbox, parentPath } from "./folders";
 import { formatCount } from "./format";
@@ -9,7 +10,17 @@ import { formatCount } from "./format";
 /** What a folder's menu can do. */
 export type FolderAction = "new-subfolder" | "rename" | "delete" | "subscribe" | "unsubscribe" | "manage-subscriptions";
 /** What an account's menu can do. */
-export type AccountAction = "new-folder" | "manage-subscriptions" | "settings";
+export type AccountAction = "get-mail" | "new-folder" | "manage-subscriptions" | "settings";
+
+/**
+ * Whether an account's folders live on a server (IMAP: subscriptions apply) or only here (POP3:
+ * local folders, created, renamed and deleted on this computer, offline too).
+ */
+export type FolderHome = "server" | "local";
+
+export function folderHome(account: Pick<Account, "protocol">): FolderHome {
+  return account.protocol === "pop3" ? "local" : "server";
+}
 
 export interface MenuItem<A extends string> {
   action: A;
@@ -34,8 +45,8 @@ export function protectedReason(folder: Folder): string {
   return `“${folderLabel(folder)}” is a special folder of this account, so it cannot be renamed or deleted.`;
 }
 
-/** The items of a folder's context menu. */
-export function folderMenu(folder: Folder): MenuItem<FolderAction>[] {
+/** The items of a folder's context menu. Local folders have no subscriptions. */
+export function folderMenu(folder: Folder, home: FolderHome = "server"): MenuItem<FolderAction>[] {
   const locked = isProtected(folder);
   const reason = locked ? protectedReason(folder) : undefined;
   const items: MenuItem<FolderAction>[] = [
@@ -43,6 +54,7 @@ export function folderMenu(folder: Folder): MenuItem<FolderAction>[] {
     { action: "rename", label: "Rename…", disabled: locked, reason },
     { action: "delete", label: "Delete…", disabled: locked, reason, danger: true },
   ];
+  if (home === "local") return items;
   // The inbox is always subscribed: unsubscribing from it would hide where new mail arrives.
   if (!isInbox(folder)) {
     items.push(
@@ -55,13 +67,15 @@ export function folderMenu(folder: Folder): MenuItem<FolderAction>[] {
   return items;
 }
 
-/** The items of an account's context menu. */
-export function accountMenu(): MenuItem<AccountAction>[] {
-  return [
-    { action: "new-folder", label: "New folder…" },
-    { action: "manage-subscriptions", label: "Subscribe to folders…" },
-    { action: "settings", label: "Account settings…", separated: true },
+/** The items of an account's context menu. Local folders have no subscriptions. */
+export function accountMenu(home: FolderHome = "server"): MenuItem<AccountAction>[] {
+  const items: MenuItem<AccountAction>[] = [
+    { action: "get-mail", label: "Get mail" },
+    { action: "new-folder", label: "New folder…", separated: true },
   ];
+  if (home === "server") items.push({ action: "manage-subscriptions", label: "Subscribe to folders…" });
+  items.push({ action: "settings", label: "Account settings…", separated: true });
+  return items;
 }
 
 /**
@@ -142,18 +156,24 @@ export interface NameCheck {
   parent: Folder | null;
   /** The folder being renamed, if any. */
   renaming?: Folder | null;
+  /** Local folders (POP3 accounts) are named freely, but for their "/" separator. */
+  home?: FolderHome;
 }
+
+/** The separator of local folder paths (the engine's `LOCAL_DELIMITER`). */
+export const LOCAL_DELIMITER = "/";
 
 /**
  * Checks a new folder name the way the engine will (so the user hears it before the server is
  * asked); null when it is fine. The engine checks again.
  */
-export function validateFolderName(raw: string, { folders, parent, renaming = null }: NameCheck): string | null {
+export function validateFolderName(raw: string, { folders, parent, renaming = null, home = "server" }: NameCheck): string | null {
   const name = raw.trim();
   if (name === "") return "Enter a name for the folder.";
-  const delimiter = inferDelimiter(folders);
+  const local = home === "local";
+  const delimiter = local ? LOCAL_DELIMITER : inferDelimiter(folders);
   if (delimiter !== null && name.includes(delimiter)) {
-    return `A folder name cannot contain “${delimiter}” on this server. To put a folder inside another, use “New subfolder…” on that folder.`;
+    return `A folder name cannot contain “${delimiter}”${local ? "" : " on this server"}. To put a folder inside another, use “New subfolder…” on that folder.`;
   }
   if (CONTROL.test(name)) {
     return "A folder name cannot contain tabs, line breaks or other control characters.";
@@ -173,16 +193,22 @@ export function messageCount(n: number): string {
 }
 
 /** What the delete confirmation says will go, in plain words. */
-export function deleteConsequence(folder: Folder, folders: readonly Folder[]): string {
+export function deleteConsequence(folder: Folder, folders: readonly Folder[], home: FolderHome = "server"): string {
   const name = folderLabel(folder);
   const what =
-    folder.total === 0
-      ? `“${name}” had no messages when Petrel last checked. It will be deleted from the server.`
-      : `“${name}” and the ${messageCount(folder.total)} in it will be deleted from the server.`;
+    home === "local"
+      ? folder.total === 0
+        ? `“${name}” is empty. It will be deleted from this computer.`
+        : `“${name}” and the ${messageCount(folder.total)} in it will be deleted from this computer.`
+      : folder.total === 0
+        ? `“${name}” had no messages when Petrel last checked. It will be deleted from the server.`
+        : `“${name}” and the ${messageCount(folder.total)} in it will be deleted from the server.`;
   const inside = descendants(folders, folder);
+  // A server keeps the subfolders (IMAP DELETE); here they go with their parent.
+  const one = inside.length === 1;
   const kids =
     inside.length === 0
       ? ""
-      : ` ${inside.length === 1 ? "Its subfolder is" : `Its ${inside.length} subfolders are`} not deleted with it.`;
+      : ` ${one ? "Its subfolder is" : `Its ${inside.length} subfolders are`} ${home === "local" ? `deleted with it, with ${one ? "its" : "their"} messages` : "not deleted with it"}.`;
   return `${what}${kids} This cannot be undone.`;
 }

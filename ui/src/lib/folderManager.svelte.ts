@@ -1,14 +1,15 @@
 /**
  * Folder management from the folder tree: the open dialog (new, rename, delete, subscriptions)
- * and the engine calls behind it. These changes need the server: they wait for it, and offline
- * they fail with the engine's "you are offline" summary, shown in the dialog. The tree itself
+ * and the engine calls behind it. For IMAP accounts these changes need the server: they wait for
+ * it, and offline they fail with the engine's "you are offline" summary, shown in the dialog. A
+ * POP3 account's folders are local: the engine changes them here, offline too. The tree itself
  * follows the `FoldersChanged` event the engine sends afterwards.
  */
 import * as api from "./api";
 import type { Folder } from "./bindings/Folder";
 import type { UserError } from "./bindings/UserError";
 import { toUserError } from "./errors";
-import { validateFolderName } from "./folderActions";
+import { validateFolderName, type FolderHome } from "./folderActions";
 import { folderLabel, parentPath } from "./folders";
 
 export type FolderDialog =
@@ -26,6 +27,8 @@ export interface FolderManagerHooks {
   failed(accountId: number, error: UserError): void;
   /** Re-reads the account's folders (after a change, without waiting for the event). */
   reload(accountId: number): Promise<void>;
+  /** Where the account's folders live (on the server when absent). */
+  home?(accountId: number): FolderHome;
 }
 
 export class FolderManager {
@@ -66,15 +69,21 @@ export class FolderManager {
     return d.kind === "create" || d.kind === "subscriptions" ? d.accountId : d.folder.account_id;
   }
 
+  /** Where an account's folders live: on its server (IMAP) or here (POP3). */
+  homeOf(accountId: number): FolderHome {
+    return this.#hooks.home?.(accountId) ?? "server";
+  }
+
   /** Checks a typed name for the open create or rename dialog; null when fine. */
   checkName(name: string): string | null {
     const d = this.dialog;
     if (!d || (d.kind !== "create" && d.kind !== "rename")) return null;
     const accountId = d.kind === "create" ? d.accountId : d.folder.account_id;
     const folders = this.#hooks.folders(accountId);
-    if (d.kind === "create") return validateFolderName(name, { folders, parent: d.parent });
+    const home = this.homeOf(accountId);
+    if (d.kind === "create") return validateFolderName(name, { folders, parent: d.parent, home });
     const parentPath = parentOf(d.folder, folders);
-    return validateFolderName(name, { folders, parent: parentPath, renaming: d.folder });
+    return validateFolderName(name, { folders, parent: parentPath, renaming: d.folder, home });
   }
 
   /** Creates the folder the open dialog describes. True when done (the dialog is closed). */

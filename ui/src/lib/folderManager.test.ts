@@ -52,6 +52,18 @@ describe("FolderManager", () => {
     expect(hooks.reload).toHaveBeenCalledWith(1);
   });
 
+  it("checks names by where the account's folders live (POP3: local, named freely but for '/')", () => {
+    const { manager } = setup();
+    manager.open({ kind: "create", accountId: 1, parent: null });
+    expect(manager.homeOf(1)).toBe("server");
+    expect(manager.checkName("R&D"), "any letters: the engine encodes them for IMAP").toBeNull();
+    const local = new FolderManager({ ...setup().hooks, home: () => "local" as const });
+    local.open({ kind: "create", accountId: 1, parent: null });
+    expect(local.homeOf(1)).toBe("local");
+    expect(local.checkName("R&D")).toBeNull();
+    expect(local.checkName("a/b")).toMatch(/cannot contain “\/”/);
+  });
+
   it("keeps the dialog open with the engine's words when offline", async () => {
     const { manager } = setup();
     api.createFolder.mockRejectedValue(offline);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { guessedFields } from "./accountForm";
 import type { DiscoveredConfig } from "./bindings/DiscoveredConfig";
 import type { UserError } from "./bindings/UserError";
-import { fieldsFromConfig, OAUTH_ONLY, POP3_ONLY } from "./discovery";
+import { fieldsFromConfig, OAUTH_ONLY } from "./discovery";
 import { userError } from "./errors";
 import {
   adviceFor,
@@ -69,8 +69,12 @@ describe("testBlockers", () => {
     const pop = config({
       incoming: [{ protocol: "pop3", host: "pop.example.org", port: 995, security: "tls", username: "", auth: "password", pop3: null }],
     });
-    expect(ready(pop)).toEqual([POP3_ONLY]);
-    expect(ready(pop, { editing: true })).toEqual([]);
+    const popFields = fieldsFromConfig(pop, identity);
+    expect(ready(pop, { fields: popFields })).toEqual([]);
+    popFields.pop3.deleteAfter = true;
+    popFields.pop3.days = "0";
+    expect(ready(pop, { fields: popFields })).toEqual([FIX_FIELDS]);
+    expect(ready(pop, { fields: popFields, editing: true })).toEqual([FIX_FIELDS]);
     const oauth = config({
       incoming: [{ protocol: "imap", host: "i", port: 993, security: "tls", username: "", auth: "oauth2", pop3: null }],
     });

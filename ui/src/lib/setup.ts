@@ -2,12 +2,13 @@
  * The guided set-up's rules after discovery, without the UI: when the connection test may run,
  * how a failure is explained, how a certificate is shown, and the first sync's progress.
  */
-import { needsPlaintextConsent, validateServers, type AccountFields } from "./accountForm";
+import { isPop3, needsPlaintextConsent, validateServers, type AccountFields } from "./accountForm";
 import type { CertificateInfo } from "./bindings/CertificateInfo";
 import type { DiscoveredConfig } from "./bindings/DiscoveredConfig";
 import type { UserError } from "./bindings/UserError";
 import { configBlocker, needsConfirmation } from "./discovery";
 import { formatCount } from "./format";
+import { validatePop3 } from "./pop3Settings";
 
 export interface ReadinessInput {
   /** The found settings, or null when the user enters them by hand. */
@@ -34,8 +35,9 @@ export function testBlockers(input: ReadinessInput): string[] {
   if (editing) {
     if (Object.keys(validateServers(fields)).length > 0) reasons.push(FIX_FIELDS);
   } else if (config) {
-    const blocker = configBlocker(config);
+    const blocker = configBlocker(config, fields.imap.protocol === "pop3" ? "pop3" : "imap");
     if (blocker) reasons.push(blocker.reason);
+    else if (isPop3(fields) && Object.keys(validatePop3(fields.pop3)).length > 0) reasons.push(FIX_FIELDS);
   }
   if (fields.password === "") reasons.push(PASSWORD_FIRST);
   if (needsConfirmation(config) && !input.confirmed) reasons.push(CONFIRM_FIRST);

@@ -9,7 +9,8 @@ import type { Account } from "./bindings/Account";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { UserError } from "./bindings/UserError";
-import { fieldsFromConfig, withReport, type SourceReports } from "./discovery";
+import type { IncomingProtocol } from "./bindings/IncomingProtocol";
+import { fieldsFromConfig, incomingChoices, serverFields, withReport, type SourceReports } from "./discovery";
 import { toUserError } from "./errors";
 import { certificateOf, testBlockers, type FirstSync } from "./setup";
 
@@ -174,6 +175,24 @@ export class WizardState {
 
   confirm(): void {
     this.confirmed = true;
+  }
+
+  /** The incoming server the user picked among those found (IMAP or POP3). */
+  get protocol(): IncomingProtocol {
+    return this.fields.imap.protocol === "pop3" ? "pop3" : "imap";
+  }
+
+  /**
+   * Uses the found server of the other protocol (both IMAP and POP3 were found). The POP3
+   * options stay as set.
+   */
+  chooseProtocol(protocol: IncomingProtocol): void {
+    const config = this.config;
+    if (!config || this.testing || protocol === this.protocol) return;
+    const server = incomingChoices(config)[protocol];
+    if (!server) return;
+    this.fields.imap = serverFields(server, this.fields.email);
+    this.testError = null;
   }
 
   /**

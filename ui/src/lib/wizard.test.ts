@@ -187,6 +187,33 @@ describe("WizardState", () => {
     expect(onfinish).toHaveBeenCalledTimes(1);
   });
 
+  it("uses IMAP when POP3 was found too, and adds a POP3 account when the user picks it", async () => {
+    const pop3 = { protocol: "pop3" as const, host: "localhost", port: 31995, security: "tls" as const, username: "ada@petrel.test", auth: "password" as const };
+    const both: DiscoveryOutcome = {
+      ...found,
+      config: {
+        ...found.config!,
+        incoming: [...found.config!.incoming, { ...pop3, pop3: { leave_messages_on_server: true, days_to_leave_messages_on_server: 5 } }],
+      },
+    };
+    api.discoverSettings.mockResolvedValue(both);
+    const { w } = wizard();
+    await w.continue();
+    expect(w.protocol).toBe("imap");
+    w.chooseProtocol("pop3");
+    expect(w.protocol).toBe("pop3");
+    expect(w.blockers).toEqual([]);
+    w.fields.pop3.deleteWhenDeletedHere = false;
+    expect(await w.test()).toBe(true);
+    expect(api.addAccount).toHaveBeenCalledWith(
+      expect.objectContaining({
+        protocol: "pop3",
+        incoming: { host: "localhost", port: 31995, security: "tls", username: "ada@petrel.test", trusted_cert: null },
+        pop3: { leave_on_server: true, delete_after_days: 5, delete_when_deleted_locally: false, check_every_minutes: 10 },
+      }),
+    );
+  });
+
   it("keeps sync events that arrive before add_account answers", async () => {
     vi.useFakeTimers();
     const { w, onfinish } = wizard();

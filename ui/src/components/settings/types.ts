@@ -8,4 +8,6 @@ export interface SectionProps {
    * Sections that only show things never call it.
    */
   ondirty: (dirty: boolean) => void;
+  /** The section saved something that is part of `Account`: the account list is read again. */
+  onchanged: () => void;
 }

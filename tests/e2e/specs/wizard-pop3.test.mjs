@@ -1,0 +1,327 @@
+// A POP3 account, end to end, in the real app window against the test servers' Dovecot POP3S:
+// the guided set-up finds IMAP and POP3 through DNS SRV, chooses IMAP by default, the user picks
+// POP3 and sees its options; the mailbox's messages are downloaded to the local Inbox; "Get mail"
+// brings a new one; a local folder is made and a message moved into it; in the account settings
+// "Downloads (POP3)" (and no "Offline & downloads"), "Leave messages on the server" is turned
+// off; after the next "Get mail" the server's mailbox is empty (POP3 LIST through curl, TLS
+// verified against the test CA) while Petrel still shows every message.
+//
+// Run through tests/e2e/run.sh (or `make e2e`). It finds its own account among other specs'.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  addUser, assertUiEmbedded, deliver, fatal, log, poll, pop3List, saveFailureArtifacts, screenshot, serverEnv,
+  startApp, tid, uniqueTag, visibleErrors,
+} from '../helpers.mjs';
+
+const STEP_TIMEOUT = 150_000;
+
+describe('POP3 account: set-up, Get mail, local folders, leave on server', { timeout: 10 * 60_000 }, () => {
+  const tag = uniqueTag();
+  let srv;
+  let browser;
+  let failed = false;
+  let accountId;
+
+  const me = { name: 'E2E POP3', password: `pw-pop3-${tag}` };
+  const first = [1, 2, 3].map((n) => ({ subject: `POP3 waiting ${n} ${tag}`, messageId: `e2e-pop3-${n}-${tag}@petrel.test` }));
+  const later = { subject: `POP3 later ${tag}`, messageId: `e2e-pop3-later-${tag}@petrel.test` };
+  const folderName = `Kept ${tag}`;
+  const ERRORS = ['error-banner', 'wizard-error', 'acct-error', 'folder-error', 'settings-error'];
+
+  function step(name, fn) {
+    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
+      if (failed) {
+        t.skip('an earlier step failed');
+        return;
+      }
+      const started = Date.now();
+      log(`step: ${name}`);
+      try {
+        await fn();
+        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
+      } catch (err) {
+        failed = true;
+        const errors = browser ? await visibleErrors(browser, ERRORS).catch(() => '') : '';
+        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
+        await saveFailureArtifacts(browser, `pop3 ${name}`);
+        throw err;
+      }
+    });
+  }
+
+  /** Waits until `selector` exists; an error shown by the app ends the wait with its text. */
+  async function waitFor(selector, { timeout = 60_000, what = selector, errors = ERRORS } = {}) {
+    return poll(async () => {
+      const shown = errors.length ? await visibleErrors(browser, errors) : '';
+      if (shown) throw fatal(`the app shows an error while waiting for ${what}: ${shown}`);
+      const el = await browser.$(selector);
+      return (await el.isExisting()) ? el : null;
+    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
+  }
+
+  async function waitGone(selector, { timeout = 30_000, what = selector } = {}) {
+    await poll(async () => !(await browser.$(selector).isExisting()),
+      { timeout, interval: 250, message: `${what} is still there after ${timeout / 1000} s` });
+  }
+
+  async function invoke(command, args) {
+    const r = await browser.executeAsync((cmd, a, done) => {
+      // eslint-disable-next-line no-underscore-dangle
+      window.__TAURI_INTERNALS__.invoke(cmd, a).then((value) => done({ value }), (e) => done({ error: JSON.stringify(e) }));
+    }, command, args);
+    if (r.error) throw new Error(`${command} failed: ${r.error}`);
+    return r.value;
+  }
+
+  const tree = () => `${tid('account-folders')}[data-account-id="${accountId}"]`;
+  const folderItem = (sel) => `${tree()} ${tid('folder-item')}${sel}`;
+  const accountRow = () => `${tid('account-row')}[data-account-id="${accountId}"]`;
+  const menuItem = (menu, action) => `${tid(menu)} [data-action="${action}"]`;
+  const row = (subject) => '//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and ' +
+    `normalize-space(.)="${subject}"]]`;
+  const text = async (id) => (await browser.$(tid(id)).getText()).replace(/\s+/g, ' ').trim();
+
+  async function openAccountMenu() {
+    // Below other specs' accounts the tree scrolls (its "…" buttons must stay clickable then).
+    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
+    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+  }
+
+  /** Closes an open menu (Escape; a click on the status bar when keys do not reach the window). */
+  async function closeMenu(id) {
+    await browser.keys('Escape');
+    await waitGone(tid(id), { timeout: 5_000 }).catch(async () => {
+      await browser.$(tid('status-bar')).click();
+      await waitGone(tid(id), { timeout: 5_000 });
+    });
+  }
+
+  before(async () => {
+    srv = serverEnv();
+    if (!process.env.PETREL_DNS_SERVER) throw new Error('PETREL_DNS_SERVER is not set: run through tests/e2e/run.sh');
+    me.email = `e2e-pop3-${tag}@${srv.domain}`;
+    log(`user: ${me.email}; POP3S on ${srv.host}:${srv.pop3sPort}`);
+    await addUser(me.email, me.password);
+    for (const m of first) {
+      await deliver(srv, {
+        from: { name: 'E2E Postmaster', email: `postmaster-${tag}@${srv.domain}` },
+        to: me,
+        subject: m.subject,
+        messageId: m.messageId,
+        body: `${m.subject}: waiting on the POP3 server before the account is set up.\n`,
+      });
+    }
+    await poll(async () => (await pop3List(srv, me)).length === first.length,
+      { timeout: 30_000, message: `the ${first.length} messages did not reach ${me.email}'s POP3 mailbox` });
+    log('mailbox filled');
+    browser = await startApp();
+  });
+
+  after(async () => {
+    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+  });
+
+  step('the set-up finds IMAP and POP3, chooses IMAP, and lets the user pick POP3', async () => {
+    const start = await poll(async () => {
+      await assertUiEmbedded(browser);
+      if (await browser.$(tid('wizard-email')).isExisting()) return 'wizard';
+      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
+      return null;
+    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
+    if (start === 'button') {
+      await browser.$(tid('add-account-button')).click();
+      await waitFor(tid('wizard-email'), { what: 'the set-up wizard' });
+    }
+
+    // The manual form offers POP3 too, with its usual ports and the POP3 options.
+    await browser.$(tid('manual-setup')).click();
+    await waitFor(tid('account-form'), { what: 'the manual form' });
+    await browser.$(tid('acct-name')).setValue(me.name);
+    await browser.$(tid('acct-email')).setValue(me.email);
+    await browser.$(tid('imap-protocol')).selectByAttribute('value', 'pop3');
+    await poll(async () => (await browser.$(tid('imap-port')).getValue()) === '995',
+      { timeout: 5_000, message: 'the port did not follow POP3 over SSL/TLS (995)' });
+    assert.equal(await browser.$(tid('imap-host')).getAttribute('placeholder'), `pop.${srv.domain}`,
+      'the host hint did not follow POP3');
+    await browser.$(tid('imap-security')).selectByAttribute('value', 'starttls');
+    await poll(async () => (await browser.$(tid('imap-port')).getValue()) === '110',
+      { timeout: 5_000, message: 'the port did not follow POP3 with STARTTLS (110)' });
+    await browser.$(tid('imap-security')).selectByAttribute('value', 'tls');
+    await waitFor(tid('pop3-options'), { timeout: 5_000, what: 'the POP3 options in the manual form' });
+    await screenshot(browser, 'pop3-manual-form');
+    await browser.$(tid('guided-setup')).click();
+    await waitFor(tid('wizard-email'), { what: 'the guided set-up again' });
+
+    await browser.$(tid('wizard-name')).setValue(me.name);
+    await browser.$(tid('wizard-email')).setValue(me.email);
+    await browser.$(tid('wizard-password')).setValue(`not-${me.password}`);
+    await browser.$(tid('wizard-continue')).click();
+
+    await waitFor(tid('discovery-summary'), { timeout: 60_000, what: 'the summary of found settings' });
+    await waitFor(tid('protocol-choice'), { timeout: 5_000, what: 'the choice between IMAP and POP3' });
+    assert.equal(await browser.$(tid('protocol-imap')).isSelected(), true, 'IMAP is not chosen by default');
+    assert.equal(await browser.$(tid('protocol-pop3')).isSelected(), false);
+    assert.match(await text('protocol-choice'), /IMAP \(recommended\).*in sync on all your devices/);
+    assert.match(await text('protocol-choice'), /POP3.*Downloads mail to this computer/);
+    assert.match(await text('discovery-incoming'), new RegExp(`IMAP .*port ${srv.imapsPort}\\b`));
+    assert.equal(await browser.$(tid('pop3-options')).isExisting(), false, 'POP3 options shown for IMAP');
+    await screenshot(browser, 'pop3-wizard-choice-imap');
+
+    await browser.$(tid('protocol-pop3')).click();
+    await poll(async () => /POP3/.test(await text('discovery-incoming')),
+      { timeout: 5_000, message: 'the incoming server did not switch to POP3' });
+    const incoming = await text('discovery-incoming');
+    log(`incoming: ${incoming}`);
+    assert.match(incoming, new RegExp(`POP3 · ${srv.host} · port ${srv.pop3sPort} · SSL/TLS`));
+    await waitFor(tid('pop3-options'), { timeout: 5_000, what: 'the POP3 options' });
+    assert.equal(await browser.$(tid('pop3-leave')).isSelected(), true, '"Leave messages on the server" is not on by default');
+    assert.equal(await browser.$(tid('pop3-delete-here')).isSelected(), true);
+    assert.equal(await browser.$(tid('pop3-delete-after')).isSelected(), false);
+    assert.equal(await browser.$(tid('pop3-days')).isEnabled(), false, 'the days field is on while "after N days" is off');
+    await screenshot(browser, 'pop3-wizard-choice-pop3');
+  });
+
+  step('a wrong password is explained as for IMAP; with the right one the POP3 account is added and the mailbox downloaded', async () => {
+    await browser.$(tid('wizard-test')).click();
+    const error = await waitFor(tid('wizard-error'), { timeout: 60_000, what: 'the failed test', errors: [] });
+    const shown = (await error.getText()).replace(/\s+/g, ' ');
+    log(`error shown: ${shown}`);
+    assert.equal(await error.getAttribute('data-kind'), 'auth_failed', `not an authentication failure: ${shown}`);
+    assert.match(shown, /password/i);
+    assert.equal((await invoke('list_accounts')).some((a) => a.email === me.email), false, 'saved although the test failed');
+    assert.equal(await browser.$(tid('protocol-pop3')).isSelected(), true, 'the choice of POP3 was lost');
+    await browser.pause(800); // the explanation is scrolled into view smoothly
+    await screenshot(browser, 'pop3-wrong-password');
+    const password = await browser.$(tid('wizard-password'));
+    await password.clearValue();
+    await password.setValue(me.password);
+
+    await browser.$(tid('wizard-test')).click();
+    await waitFor(tid('wizard-done'), { timeout: 60_000, what: '"Done"' });
+    const accounts = await invoke('list_accounts');
+    const mine = accounts.filter((a) => a.email === me.email);
+    assert.equal(mine.length, 1, `expected one account ${me.email}`);
+    const [a] = mine;
+    accountId = String(a.id);
+    assert.equal(a.protocol, 'pop3');
+    assert.deepEqual([a.incoming.host, a.incoming.port, a.incoming.security], [srv.host, srv.pop3sPort, 'tls']);
+    assert.deepEqual(a.pop3, { leave_on_server: true, delete_after_days: null, delete_when_deleted_locally: true, check_every_minutes: 10 });
+
+    await poll(async () => {
+      const shown = await visibleErrors(browser, ['sync-error']);
+      if (shown) throw fatal(`the first check failed: ${shown}`);
+      return !(await browser.$(tid('wizard')).isExisting());
+    }, { timeout: 60_000, interval: 250, message: 'the wizard did not close after the first check' });
+    const inbox = await waitFor(folderItem('[data-role="inbox"]'), { what: 'the local Inbox' });
+    await poll(async () => (await inbox.getAttribute('aria-current')) === 'true',
+      { timeout: 10_000, message: 'the new account\'s Inbox is not the folder shown' });
+    for (const m of first) await waitFor(row(m.subject), { timeout: 30_000, what: `the row "${m.subject}"` });
+    // The local folders, and mail left on the server (the default).
+    for (const role of ['drafts', 'sent', 'archive', 'trash']) await waitFor(folderItem(`[data-role="${role}"]`), { timeout: 5_000 });
+    assert.equal((await pop3List(srv, me)).length, first.length, 'messages were deleted from the server although left there');
+    await screenshot(browser, 'pop3-inbox');
+  });
+
+  step('"Get mail" brings a message that arrived later', async () => {
+    await deliver(srv, {
+      from: { name: 'E2E Postmaster', email: `postmaster-${tag}@${srv.domain}` },
+      to: me,
+      subject: later.subject,
+      messageId: later.messageId,
+      body: 'Delivered after the account was set up.\n',
+    });
+    await poll(async () => (await pop3List(srv, me)).length === first.length + 1,
+      { timeout: 30_000, message: 'the later message did not reach the POP3 mailbox' });
+    await browser.$(tid('get-mail-button')).click();
+    await waitFor(row(later.subject), { timeout: 60_000, what: `the row "${later.subject}"` });
+  });
+
+  step('local folders: no subscriptions; a new folder, and a message moved into it', async () => {
+    await browser.$(folderItem('[data-role="inbox"]')).click();
+    await browser.$(`${tree()} ${tid('folder-menu-button')}[data-path="INBOX"]`).click();
+    await waitFor(tid('folder-menu'), { timeout: 5_000, what: 'the Inbox menu' });
+    for (const action of ['subscribe', 'unsubscribe', 'manage-subscriptions']) {
+      assert.equal(await browser.$(menuItem('folder-menu', action)).isExisting(), false, `"${action}" is offered for a local folder`);
+    }
+    await closeMenu('folder-menu');
+
+    await openAccountMenu();
+    assert.equal(await browser.$(menuItem('account-menu', 'manage-subscriptions')).isExisting(), false,
+      '"Subscribe to folders…" is offered for a POP3 account');
+    assert.ok(await browser.$(menuItem('account-menu', 'get-mail')).isExisting(), 'no "Get mail" in the account menu');
+    await screenshot(browser, 'pop3-account-menu');
+    await browser.$(menuItem('account-menu', 'new-folder')).click();
+    await waitFor(tid('folder-name-dialog'), { timeout: 5_000, what: 'the "New folder" dialog' });
+    await browser.$(tid('folder-name-input')).setValue(folderName);
+    await browser.$(tid('folder-name-submit')).click();
+    await waitGone(tid('folder-name-dialog'), { what: 'the "New folder" dialog' });
+    await waitFor(folderItem(`[data-path="${folderName}"]`), { what: `"${folderName}" in the folder tree` });
+
+    // Open the first message, move it with "Move to…".
+    const moved = first[0].subject;
+    await browser.$(folderItem('[data-role="inbox"]')).click();
+    await (await waitFor(row(moved), { what: `the row "${moved}"` })).click();
+    await poll(async () => (await text('reader-subject')) === moved, { timeout: 15_000, message: 'the message did not open' });
+    await browser.$(tid('move-button')).click();
+    await waitFor(tid('move-menu'), { timeout: 5_000, what: 'the "Move to" menu' });
+    await screenshot(browser, 'pop3-move-menu');
+    const target = await poll(async () => {
+      for (const item of await browser.$$(`${tid('move-menu')} [role="menuitem"]`)) {
+        if ((await item.getText()).trim() === folderName) return item;
+      }
+      return null;
+    }, { timeout: 5_000, message: `"${folderName}" is not in the "Move to" menu` });
+    await target.click();
+    await waitGone(row(moved), { what: `"${moved}" in the Inbox` });
+    await browser.$(folderItem(`[data-path="${folderName}"]`)).click();
+    await waitFor(row(moved), { timeout: 15_000, what: `"${moved}" in "${folderName}"` });
+    await screenshot(browser, 'pop3-moved');
+  });
+
+  step('"Downloads (POP3)" in the account settings: leave on server turned off and saved', async () => {
+    await openAccountMenu();
+    await browser.$(menuItem('account-menu', 'settings')).click();
+    await waitFor(tid('account-settings'), { timeout: 5_000, what: 'the account settings' });
+    assert.match(await text('settings-incoming-server'), new RegExp(`${srv.host}:${srv.pop3sPort}`));
+    assert.equal(await browser.$(tid('settings-nav-offline')).isExisting(), false, '"Offline & downloads" is shown for POP3');
+    await browser.$(tid('settings-nav-pop3')).click();
+    const minutes = await waitFor(tid('pop3-minutes'), { timeout: 5_000, what: 'the POP3 settings' });
+    assert.equal(await minutes.getValue(), '10');
+    assert.equal(await browser.$(tid('pop3-leave')).isSelected(), true);
+
+    // A wrong number is explained, nothing saved.
+    await minutes.setValue('0');
+    await browser.$(tid('pop3-save')).click();
+    const err = await waitFor(tid('pop3-minutes-error'), { timeout: 5_000, what: 'the minutes check', errors: [] });
+    assert.match(await err.getText(), /at least 1 minute/);
+    await screenshot(browser, 'pop3-settings-error');
+    await minutes.setValue('10');
+
+    await browser.$(tid('pop3-leave')).click();
+    assert.equal(await browser.$(tid('pop3-delete-here')).isEnabled(), false, 'the sub-options are on without leaving mail');
+    assert.match(await text('pop3-preview'), /deleted from the server as soon as it is safely stored/);
+    await browser.$(tid('pop3-save')).click();
+    await waitFor(tid('pop3-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
+    await screenshot(browser, 'pop3-settings-saved');
+    const [a] = (await invoke('list_accounts')).filter((x) => String(x.id) === accountId);
+    assert.equal(a.pop3.leave_on_server, false, 'the engine did not keep "leave on server" off');
+    await browser.$(tid('settings-close')).click();
+    await waitGone(tid('account-settings'), { what: 'the account settings' });
+  });
+
+  step('after "Get mail" the server is empty, and Petrel still shows every message', async () => {
+    await browser.$(tid('get-mail-button')).click();
+    await poll(async () => (await pop3List(srv, me)).length === 0,
+      { timeout: 60_000, interval: 1000, message: 'the POP3 mailbox is not empty after "Get mail"' });
+    log('the server\'s mailbox is empty');
+    await browser.$(folderItem('[data-role="inbox"]')).click();
+    for (const m of [...first.slice(1), later]) await waitFor(row(m.subject), { timeout: 15_000, what: `"${m.subject}" in the Inbox` });
+    await browser.$(folderItem(`[data-path="${folderName}"]`)).click();
+    await waitFor(row(first[0].subject), { timeout: 15_000, what: `"${first[0].subject}" in "${folderName}"` });
+    await browser.$(folderItem('[data-role="inbox"]')).click();
+    await waitFor(row(later.subject), { timeout: 15_000 });
+    await screenshot(browser, 'pop3-after-emptied');
+  });
+});
