@@ -427,6 +427,43 @@ async fn the_background_check_announces_new_mail() {
     background.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_session_cut_between_dele_and_quit_deletes_nothing_and_the_next_check_finishes() {
+    let s = servers();
+    let user = s.new_user("pop3cut").unwrap();
+    s.fill_mailbox(&user.email, "INBOX", &corpus::generate(6, 18, &s.domain))
+        .unwrap();
+    let (_dir, engine, account) = add(s, &user, Security::Tls, Pop3Settings::default()).await;
+    engine.sync_account(account.id).await.expect("check");
+    // What a crash after the DELEs and before QUIT leaves: a session that marked every message
+    // and went away. The server deletes nothing (RFC 1939, UPDATE state only after QUIT).
+    let tls = petrel_engine::net::Tls::platform().unwrap();
+    let mut pop = petrel_engine::pop3::Client::connect(&tls, &account.incoming, &user.password)
+        .await
+        .unwrap();
+    for n in 1..=6 {
+        pop.dele(n).await.unwrap();
+    }
+    drop(pop);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(on_server(s, &user), 6, "no QUIT, nothing deleted");
+    // The next check (now without leaving mail) downloads nothing again and deletes all.
+    engine
+        .set_pop3_settings(
+            account.id,
+            Pop3Settings {
+                leave_on_server: false,
+                ..Pop3Settings::default()
+            },
+        )
+        .unwrap();
+    let report = engine.sync_account(account.id).await.expect("check");
+    assert_eq!(report.new_messages, 0);
+    assert_eq!(on_server(s, &user), 0);
+    let inbox = folder_id(&engine, &account, FolderRole::Inbox);
+    assert_eq!(ids_in(&engine, inbox).len(), 6);
+}
+
 // ---- a download killed at any moment
 
 const CHILD_DIR: &str = "PETREL_TEST_POP3_CHILD_DIR";
