@@ -393,3 +393,33 @@ async fn plain_by_explicit_choice_on_loopback() {
     assert_eq!(pop.stat().await.unwrap().count, msgs.len() as u32);
     pop.quit().await.unwrap();
 }
+
+#[tokio::test]
+async fn pipelined_retrieval_matches_and_a_refusal_in_flight_stops_the_session() {
+    let s = servers();
+    let tls = Tls::platform().unwrap();
+    let (user, msgs) = filled(s, "pop3pipe");
+    let settings = settings(s, &user, Security::Tls);
+    let mut pop = Client::connect(&tls, &settings, &user.password)
+        .await
+        .unwrap();
+    assert!(pop.capabilities().pipelining, "Dovecot offers PIPELINING");
+    // Newest first, as the engine asks: more than one window's worth in flight.
+    let order: Vec<u32> = (1..=msgs.len() as u32).rev().collect();
+    let mut got = Vec::new();
+    let mut retrieval = pop.retr_many(&order);
+    while let Some((n, body)) = retrieval.next().await.unwrap() {
+        got.push(n);
+        assert_eq!(lf(&body), lf(&msgs[n as usize - 1]), "message {n}");
+    }
+    assert_eq!(got, order);
+    // A message that does not exist, in the middle of a pipeline: the one before it arrives,
+    // then the refusal, then the session refuses to go on out of step.
+    let bad = [1, 999, 2];
+    let mut retrieval = pop.retr_many(&bad);
+    assert_eq!(retrieval.next().await.unwrap().map(|(n, _)| n), Some(1));
+    let e = retrieval.next().await.unwrap_err();
+    assert!(e.to_string().contains("RETR 999"), "{e}");
+    assert!(retrieval.next().await.is_err());
+    assert!(pop.noop().await.is_err(), "the session is given up");
+}

@@ -406,6 +406,24 @@ impl Client {
         self.wire.multiline(&Command::Retr(msg), max).await
     }
 
+    /// `RETR` of several messages, read one by one from the returned [`Retrieval`]. With
+    /// PIPELINING (RFC 2449) up to [`PIPELINE_WINDOW`] commands are in flight, so the server
+    /// never waits for the client's next request; without it, one at a time.
+    pub fn retr_many<'a>(&'a mut self, msgs: &'a [u32]) -> Retrieval<'a> {
+        let window = if self.capabilities.pipelining {
+            PIPELINE_WINDOW
+        } else {
+            1
+        };
+        Retrieval {
+            client: self,
+            msgs,
+            sent: 0,
+            received: 0,
+            window,
+        }
+    }
+
     /// `DELE n`: marks a message; the server deletes it only at a clean [`Client::quit`].
     pub async fn dele(&mut self, msg: u32) -> Result<()> {
         self.wire.command(&Command::Dele(msg)).await.map(drop)
@@ -426,6 +444,65 @@ impl Client {
         self.wire.command(&Command::Quit).await?;
         let _ = tokio::time::timeout(self.options.timeout, self.wire.stream.shutdown()).await;
         Ok(())
+    }
+}
+
+/// How many RETR commands may be in flight at once when the server offers PIPELINING.
+pub const PIPELINE_WINDOW: usize = 8;
+
+/// Messages being retrieved by [`Client::retr_many`].
+pub struct Retrieval<'a> {
+    client: &'a mut Client,
+    msgs: &'a [u32],
+    sent: usize,
+    received: usize,
+    window: usize,
+}
+
+impl Retrieval<'_> {
+    /// The next message, in the order asked: `(number, bytes)`; `None` once all are read. A
+    /// refusal or any failure ends the session's usefulness (the answers in flight are out of
+    /// step): every later command fails.
+    pub async fn next(&mut self) -> Result<Option<(u32, Vec<u8>)>> {
+        if self.received == self.msgs.len() {
+            return Ok(None);
+        }
+        let wire = &mut self.client.wire;
+        if wire.broken {
+            return Err(Error::Protocol {
+                server: server_name(&wire.host),
+                detail: "RETR was not sent: the session was given up after an earlier error".into(),
+            });
+        }
+        while self.sent < self.msgs.len() && self.sent - self.received < self.window {
+            if let Err(e) = wire.send(&Command::Retr(self.msgs[self.sent])).await {
+                wire.broken = true;
+                return Err(e);
+            }
+            self.sent += 1;
+        }
+        let msg = self.msgs[self.received];
+        let what = format!("RETR {msg}");
+        let max = self.client.options.max_message;
+        let result = match wire.status().await {
+            Ok(Status::Ok(_)) => wire.body(max).await,
+            Ok(Status::Err { code, text }) => Err(refusal(&wire.host, &what, code, text)),
+            Ok(Status::Continue(_)) => Err(Error::Protocol {
+                server: server_name(&wire.host),
+                detail: format!("it asked for more after {what}"),
+            }),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(body) => {
+                self.received += 1;
+                Ok(Some((msg, body)))
+            }
+            Err(e) => {
+                wire.broken = true;
+                Err(e)
+            }
+        }
     }
 }
 

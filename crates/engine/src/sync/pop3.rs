@@ -98,17 +98,25 @@ impl Engine {
                 engine.store_downloads(account_id, inbox_id, from_net, total)
             })
         };
-        let downloaded: Result<()> = async {
-            for (n, uidl) in &new {
-                if sizes.get(n).is_some_and(|s| *s > max) {
+        let wanted: Vec<u32> = new
+            .iter()
+            .filter(|(n, _)| {
+                let too_big = sizes.get(n).is_some_and(|s| *s > max);
+                if too_big {
                     tracing::warn!(
                         "account {account_id}: message {n} is larger than {} MB; left on the \
                          server",
                         max / (1024 * 1024)
                     );
-                    continue;
                 }
-                let raw = client.retr(*n).await?;
+                !too_big
+            })
+            .map(|(n, _)| *n)
+            .collect();
+        let uidl_of: HashMap<u32, &str> = new.iter().copied().collect();
+        let downloaded: Result<()> = async {
+            let mut retrieval = client.retr_many(&wanted);
+            while let Some((n, raw)) = retrieval.next().await? {
                 let kib = u32::try_from(raw.len() / 1024 + 1)
                     .unwrap_or(u32::MAX)
                     .min(IN_FLIGHT_KIB);
@@ -117,9 +125,10 @@ impl Engine {
                     .acquire_many_owned(kib)
                     .await
                     .map_err(|e| Error::Internal(format!("download budget: {e}")))?;
+                let uidl = uidl_of.get(&n).copied().unwrap_or_default().to_string();
                 if to_worker
                     .send(InFlight {
-                        uidl: uidl.to_string(),
+                        uidl,
                         raw,
                         _permit: permit,
                     })
