@@ -92,7 +92,13 @@ fn batches(rows: &[(i64, u32, u32)]) -> Vec<&[(i64, u32, u32)]> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let mut it = std::env::args().skip(1);
+    // On a worker thread, as in the app (see sync.rs).
+    tokio::spawn(run()).await?
+}
+
+async fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.into_iter();
     let mut get = std::collections::HashMap::new();
     while let Some(k) = it.next() {
         let Some(name) = k.strip_prefix("--") else {

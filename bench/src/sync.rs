@@ -85,6 +85,13 @@ fn peak_rss_mb() -> Option<f64> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // On a worker thread, as the app runs engine calls (Tauri commands and the background sync
+    // are tasks on the runtime's workers), not in `block_on` on the main thread, where every
+    // socket wake-up would cross threads.
+    tokio::spawn(run()).await?
+}
+
+async fn run() -> Result<()> {
     let a = args()?;
     if a.data_dir.exists() {
         bail!(
