@@ -87,8 +87,8 @@ impl Store {
     /// Copies everything committed so far into the database file and empties the WAL, waiting
     /// for readers if it must (tests and tools use it to see the files settle).
     pub fn checkpoint_now(&self) -> Result<()> {
-        self.writer()
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        checkpoint(&self.writer(), "TRUNCATE")
+            .map(|_| ())
             .map_err(Error::storage("writing the database file"))
     }
 
@@ -123,9 +123,10 @@ impl Drop for Writer<'_> {
 }
 
 /// Checkpoints the WAL on a thread of its own, through a third connection, so that no writer
-/// waits for the disk: once the WAL holds [`CHECKPOINT_WAL_BYTES`], and after
-/// [`CHECKPOINT_IDLE`] without writes (so that quiet times leave a short WAL and a durable
-/// database). Checkpoints are PASSIVE: they never block the writer or the reader.
+/// waits for the disk: while the WAL file holds [`CHECKPOINT_WAL_BYTES`] or more (at most every
+/// [`CHECKPOINT_EVERY`]), and after [`CHECKPOINT_IDLE`] without writes (so that quiet times leave
+/// a short WAL and a durable database). Checkpoints are PASSIVE: they never block the writer or
+/// the reader, except once the WAL reaches [`WAL_RESTART_BYTES`].
 struct Checkpointer {
     wake: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -133,12 +134,21 @@ struct Checkpointer {
 
 /// The WAL size at which a checkpoint starts without waiting for a quiet moment.
 const CHECKPOINT_WAL_BYTES: u64 = 32 << 20;
+/// The WAL size (in frames written since it last started over) at which writers wait for a
+/// checkpoint to finish, so that the WAL starts over: a long download never lets it do so by
+/// itself, and the WAL would grow by everything downloaded.
+const WAL_RESTART_BYTES: i64 = 128 << 20;
+/// While writes go on, at most one checkpoint per this time.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// How long after the last write a checkpoint runs.
 const CHECKPOINT_IDLE: Duration = Duration::from_millis(500);
 
 impl Checkpointer {
     fn start(path: &Path) -> Result<Checkpointer> {
         let conn = open_connection(path)?;
+        // A RESTART holds writers back while it waits for readers: not for long.
+        conn.busy_timeout(Duration::from_secs(2))
+            .map_err(Error::storage(format!("opening {}", path.display())))?;
         let wal = PathBuf::from(format!("{}-wal", path.display()));
         let (wake, woken) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -168,8 +178,19 @@ impl Drop for Checkpointer {
     }
 }
 
+/// Runs a checkpoint in `mode`: (frames in the WAL, frames copied into the database file).
+fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
 fn checkpoint_loop(conn: &Connection, wal: &Path, woken: &mpsc::Receiver<()>) {
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap_or(4096);
     let mut dirty = false;
+    let mut last_run = std::time::Instant::now();
     loop {
         let idle = if dirty {
             match woken.recv_timeout(CHECKPOINT_IDLE) {
@@ -185,13 +206,24 @@ fn checkpoint_loop(conn: &Connection, wal: &Path, woken: &mpsc::Receiver<()>) {
         };
         dirty = true;
         while woken.try_recv().is_ok() {}
-        let big = std::fs::metadata(wal).is_ok_and(|m| m.len() >= CHECKPOINT_WAL_BYTES);
+        // (After the WAL started over its file keeps its size: hence the clock too.)
+        let big = std::fs::metadata(wal).is_ok_and(|m| m.len() >= CHECKPOINT_WAL_BYTES)
+            && last_run.elapsed() >= CHECKPOINT_EVERY;
         if idle || big {
-            // (busy, frames in the WAL, frames copied into the database)
-            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-            }) {
-                Ok((frames, copied)) => dirty = copied < frames,
+            last_run = std::time::Instant::now();
+            match checkpoint(conn, "PASSIVE") {
+                Ok((frames, copied)) => {
+                    dirty = copied < frames;
+                    // While writes go on, the WAL starts over only if a write begins at a
+                    // moment it is wholly copied: past the limit, make that moment (writers
+                    // wait for the rest of the copy, which the passive runs kept short).
+                    if frames.saturating_mul(page_size) >= WAL_RESTART_BYTES {
+                        match checkpoint(conn, "RESTART") {
+                            Ok((frames, copied)) => dirty = copied < frames,
+                            Err(e) => tracing::warn!("database checkpoint: {e}"),
+                        }
+                    }
+                }
                 Err(e) => tracing::warn!("database checkpoint: {e}"),
             }
             if idle && dirty {
