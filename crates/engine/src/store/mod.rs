@@ -23,8 +23,9 @@ mod schema;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -118,6 +119,14 @@ impl DerefMut for Writer<'_> {
 
 impl Drop for Writer<'_> {
     fn drop(&mut self) {
+        if self.written.restart.swap(false, Ordering::AcqRel) {
+            // Here, between two transactions of the one writer: any other connection taking the
+            // write lock would make a transaction that read first fail to write (SQLITE_BUSY,
+            // without waiting).
+            if let Err(e) = checkpoint(&self.conn, "RESTART") {
+                tracing::warn!("database checkpoint: {e}");
+            }
+        }
         self.written.written();
     }
 }
@@ -126,16 +135,20 @@ impl Drop for Writer<'_> {
 /// waits for the disk: while the WAL file holds [`CHECKPOINT_WAL_BYTES`] or more (at most every
 /// [`CHECKPOINT_EVERY`]), and after [`CHECKPOINT_IDLE`] without writes (so that quiet times leave
 /// a short WAL and a durable database). Checkpoints are PASSIVE: they never block the writer or
-/// the reader, except once the WAL reaches [`WAL_RESTART_BYTES`].
+/// the reader (one that finishes the copy runs in the writer once the WAL reaches
+/// [`WAL_RESTART_BYTES`]).
 struct Checkpointer {
     wake: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Set by the thread when the WAL reached [`WAL_RESTART_BYTES`]: the writer then runs a
+    /// RESTART checkpoint when it is next given back.
+    restart: Arc<AtomicBool>,
 }
 
 /// The WAL size at which a checkpoint starts without waiting for a quiet moment.
 const CHECKPOINT_WAL_BYTES: u64 = 32 << 20;
-/// The WAL size (in frames written since it last started over) at which writers wait for a
-/// checkpoint to finish, so that the WAL starts over: a long download never lets it do so by
+/// The WAL size (in frames written since it last started over) at which the writer runs a
+/// checkpoint to the end itself, so that the WAL starts over: a long download never lets it do so by
 /// itself, and the WAL would grow by everything downloaded.
 const WAL_RESTART_BYTES: i64 = 128 << 20;
 /// While writes go on, at most one checkpoint per this time.
@@ -146,18 +159,18 @@ const CHECKPOINT_IDLE: Duration = Duration::from_millis(500);
 impl Checkpointer {
     fn start(path: &Path) -> Result<Checkpointer> {
         let conn = open_connection(path)?;
-        // A RESTART holds writers back while it waits for readers: not for long.
-        conn.busy_timeout(Duration::from_secs(2))
-            .map_err(Error::storage(format!("opening {}", path.display())))?;
         let wal = PathBuf::from(format!("{}-wal", path.display()));
         let (wake, woken) = mpsc::channel::<()>();
+        let restart = Arc::new(AtomicBool::new(false));
+        let ask_restart = restart.clone();
         let thread = std::thread::Builder::new()
             .name("petrel-checkpoint".into())
-            .spawn(move || checkpoint_loop(&conn, &wal, &woken))
+            .spawn(move || checkpoint_loop(&conn, &wal, &woken, &ask_restart))
             .map_err(|e| Error::Internal(format!("starting the database checkpointer: {e}")))?;
         Ok(Checkpointer {
             wake: Some(wake),
             thread: Some(thread),
+            restart,
         })
     }
 
@@ -185,7 +198,12 @@ fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64)> {
     })
 }
 
-fn checkpoint_loop(conn: &Connection, wal: &Path, woken: &mpsc::Receiver<()>) {
+fn checkpoint_loop(
+    conn: &Connection,
+    wal: &Path,
+    woken: &mpsc::Receiver<()>,
+    restart: &AtomicBool,
+) {
     let page_size: i64 = conn
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .unwrap_or(4096);
@@ -215,13 +233,10 @@ fn checkpoint_loop(conn: &Connection, wal: &Path, woken: &mpsc::Receiver<()>) {
                 Ok((frames, copied)) => {
                     dirty = copied < frames;
                     // While writes go on, the WAL starts over only if a write begins at a
-                    // moment it is wholly copied: past the limit, make that moment (writers
-                    // wait for the rest of the copy, which the passive runs kept short).
+                    // moment it is wholly copied: past the limit, the writer makes that moment
+                    // (it waits for the rest of the copy, which the passive runs kept short).
                     if frames.saturating_mul(page_size) >= WAL_RESTART_BYTES {
-                        match checkpoint(conn, "RESTART") {
-                            Ok((frames, copied)) => dirty = copied < frames,
-                            Err(e) => tracing::warn!("database checkpoint: {e}"),
-                        }
+                        restart.store(true, Ordering::Release);
                     }
                 }
                 Err(e) => tracing::warn!("database checkpoint: {e}"),
