@@ -191,7 +191,7 @@ result="bench/results/$(date -u +%Y%m%dT%H%M%SZ).md"
   echo
   echo "Details: the raw fetch read $(med raw_mb) MB (response included);" \
     "Petrel stored $(med petrel_bodies_downloaded) bodies in $(med petrel_body_batches) FETCH batches" \
-    "(after $(med petrel_first_sync_bodies) prefetched by the first sync), database $(med petrel_db_mb) MB;" \
+    "(after $(med petrel_first_sync_bodies) prefetched by the first sync), database $(med petrel_db_mb) MB (+ WAL $(med petrel_wal_mb) MB at the end);" \
     "no-change resync mode $(tr ' ' '\n' <<<"${series[petrel_resync_open_mode]}" | sort -u | xargs)," \
     "changes seen $(sorted petrel_resync_open_changes | sort -u | xargs)."
   echo

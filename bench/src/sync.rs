@@ -85,6 +85,13 @@ fn peak_rss_mb() -> Option<f64> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // On a worker thread, as the app runs engine calls (Tauri commands and the background sync
+    // are tasks on the runtime's workers), not in `block_on` on the main thread, where every
+    // socket wake-up would cross threads.
+    tokio::spawn(run()).await?
+}
+
+async fn run() -> Result<()> {
     let a = args()?;
     if a.data_dir.exists() {
         bail!(
@@ -187,11 +194,10 @@ async fn main() -> Result<()> {
     }
 
     let db = engine.store().path().to_path_buf();
-    let db_mb = ["", "-wal"]
-        .iter()
-        .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
-        .map(|m| m.len() as f64 / 1e6)
-        .sum::<f64>();
+    let file_mb = |suffix: &str| {
+        std::fs::metadata(format!("{}{suffix}", db.display())).map_or(0.0, |m| m.len() as f64 / 1e6)
+    };
+    let (db_mb, wal_mb) = (file_mb(""), file_mb("-wal"));
 
     let since = |t: Option<Instant>| t.map_or("nan".to_string(), |t| secs(t - t0));
     println!("messages {listed}");
@@ -209,6 +215,7 @@ async fn main() -> Result<()> {
     println!("resync_connect {}", secs(median(with_connect)));
     println!("resync_account {}", secs(median(account_resync)));
     println!("db_mb {db_mb:.1}");
+    println!("wal_mb {wal_mb:.1}");
     println!(
         "peak_rss_mb {}",
         peak_rss_mb().map_or("nan".to_string(), |v| format!("{v:.1}"))

@@ -23,11 +23,16 @@ use crate::secrets::Secrets;
 use crate::smtp;
 use crate::store::{FlagChange, Store};
 
-/// Bodies are fetched in UID sets of about this many bytes (by RFC822.SIZE) per FETCH: large
-/// enough that round trips do not matter, small enough to keep memory flat and commit often.
-const BODY_BATCH_BYTES: u64 = 4 << 20;
-/// At most this many messages per FETCH, however small they are.
-const BODY_BATCH_MAX: usize = 1000;
+/// Bodies are fetched in UID sets of about this many bytes (by RFC822.SIZE) per FETCH command:
+/// few round trips (the server idles during each), and the UID set stays a short command line.
+const BODY_FETCH_BYTES: u64 = 32 << 20;
+/// At most this many messages per FETCH command, however small they are.
+const BODY_FETCH_MAX: usize = 2000;
+/// Bodies are parsed and stored (one transaction) in batches of about this many bytes as they
+/// arrive: small enough to keep memory flat and commit often.
+const BODY_BATCH_BYTES: usize = 4 << 20;
+/// How many batches may wait between two stages of the body pipeline.
+const BODY_PIPELINE_DEPTH: usize = 2;
 
 #[derive(Clone)]
 pub struct Engine {
@@ -514,9 +519,8 @@ impl Engine {
         outcome
     }
 
-    /// Downloads up to `limit` missing bodies of the folder, newest first, in UID sets of about
-    /// [`BODY_BATCH_BYTES`] per FETCH. Three stages overlap: while batch n downloads, batch n-1 is
-    /// parsed and batch n-2 stored (one transaction), each on a blocking thread.
+    /// Downloads up to `limit` missing bodies of the folder, newest first (see
+    /// [`Engine::download_listed_on`]).
     async fn download_bodies_on(
         &self,
         conn: &mut imap::Connection,
@@ -529,8 +533,14 @@ impl Engine {
             .await
     }
 
-    /// Downloads the listed (id, uid, size) bodies of the folder, in that order (see
-    /// [`Engine::download_bodies_on`]).
+    /// Downloads the listed (id, uid, size) bodies of the folder, in that order by FETCH
+    /// commands of about [`BODY_FETCH_BYTES`] (within one, the server sends in UID order).
+    /// Three stages run at once, joined by bounded channels: this task reads the server's
+    /// answers and cuts them into batches of about [`BODY_BATCH_BYTES`]; a thread parses each
+    /// batch; another stores it (one transaction, so each batch is usable once committed).
+    /// `progress(stored, total)` is called after every committed batch.
+    /// When the connection fails, what arrived before is still stored; when storing fails, the
+    /// download stops.
     async fn download_listed_on(
         &self,
         conn: &mut imap::Connection,
@@ -538,81 +548,107 @@ impl Engine {
         missing: Vec<(i64, u32, u32)>,
         progress: &mut (dyn FnMut(usize, usize) + Send),
     ) -> Result<usize> {
-        type Parsed = Vec<(i64, mime::ParsedBody)>;
         if missing.is_empty() {
             return Ok(0);
         }
         conn.examine(&folder.path).await?;
+        let total = missing.len();
+        let ids: HashMap<u32, i64> = missing.iter().map(|(id, uid, _)| (*uid, *id)).collect();
+        let (raw_tx, raw_rx) = tokio::sync::mpsc::channel(BODY_PIPELINE_DEPTH);
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = self.clone();
+        let worker = tokio::task::spawn_blocking(move || {
+            engine.parse_and_store_bodies(raw_rx, &ids, &done_tx);
+        });
+        let fetching = async move {
+            for command in fetch_commands(&missing) {
+                let uids: Vec<u32> = command.iter().map(|(_, uid, _)| *uid).collect();
+                if !conn
+                    .stream_selected_bodies(&uids, BODY_BATCH_BYTES, &raw_tx)
+                    .await?
+                {
+                    break; // storing stopped: its error is the one to report
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        tokio::pin!(fetching);
+        let mut fetched = None;
         let mut stored = 0;
-        let mut parsing: Option<tokio::task::JoinHandle<Parsed>> = None;
-        let mut storing: Option<tokio::task::JoinHandle<Result<usize>>> = None;
-        let mut batches = body_batches(&missing).into_iter();
-        loop {
-            let fetched = match batches.next() {
-                Some(batch) => {
-                    let uids: Vec<u32> = batch.iter().map(|(_, uid, _)| *uid).collect();
-                    let by_uid: HashMap<u32, i64> =
-                        batch.iter().map(|(id, uid, _)| (*uid, *id)).collect();
-                    Some((conn.fetch_selected_bodies(&uids).await, by_uid))
-                }
-                None => None,
-            };
-            // What is under way is finished before an error returns: nothing is left half-done.
-            if let Some(task) = storing.take() {
-                stored += self.body_batch_stored(task, folder).await?;
-                progress(stored, missing.len());
-            }
-            if let Some(task) = parsing.take() {
-                let parsed = task
-                    .await
-                    .map_err(|e| Error::Internal(format!("parsing message bodies: {e}")))?;
-                let engine = self.clone();
-                storing = Some(tokio::task::spawn_blocking(move || {
-                    engine.inner.store.store_bodies(
-                        parsed
-                            .iter()
-                            .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
-                    )
-                }));
-            }
-            let Some((fetched, by_uid)) = fetched else {
-                if storing.is_none() {
-                    break;
-                }
-                continue;
-            };
-            let fetched = match fetched {
-                Ok(f) => f,
-                Err(e) => {
-                    if let Some(task) = storing.take() {
-                        self.body_batch_stored(task, folder).await?;
+        let mut store_error = None;
+        let mut pipeline_done = false;
+        // What is under way is finished before an error returns: nothing is left half-done.
+        while fetched.is_none() || !pipeline_done {
+            tokio::select! {
+                outcome = &mut fetching, if fetched.is_none() => fetched = Some(outcome),
+                done = done_rx.recv(), if !pipeline_done => match done {
+                    Some(Ok(n)) => {
+                        stored += n;
+                        self.emit(EngineEvent::FolderChanged {
+                            account_id: folder.account_id,
+                            folder_id: folder.id,
+                        });
+                        progress(stored, total);
                     }
-                    return Err(e);
-                }
-            };
-            parsing = Some(tokio::task::spawn_blocking(move || {
-                fetched
-                    .into_iter()
-                    .filter_map(|(uid, raw)| Some((*by_uid.get(&uid)?, mime::parse_body(raw))))
-                    .collect()
-            }));
+                    Some(Err(e)) => store_error = Some(e),
+                    None => pipeline_done = true,
+                },
+            }
         }
+        worker
+            .await
+            .map_err(|e| Error::Internal(format!("storing message bodies: {e}")))?;
+        if let Some(e) = store_error {
+            return Err(e);
+        }
+        fetched.unwrap_or(Ok(()))?;
         Ok(stored)
     }
 
-    async fn body_batch_stored(
+    /// The parsing and storing stages of [`Engine::download_listed_on`], on this (blocking)
+    /// thread and one more: batches of (uid, raw) from `raw` are parsed, then stored, and every
+    /// store's outcome is sent to `done`. Stops at the first storing error (the parser then
+    /// stops, which closes `raw` and tells the fetch).
+    fn parse_and_store_bodies(
         &self,
-        task: tokio::task::JoinHandle<Result<usize>>,
-        folder: &Folder,
-    ) -> Result<usize> {
-        let stored = task
-            .await
-            .map_err(|e| Error::Internal(format!("storing message bodies: {e}")))??;
-        self.emit(EngineEvent::FolderChanged {
-            account_id: folder.account_id,
-            folder_id: folder.id,
+        mut raw: tokio::sync::mpsc::Receiver<Vec<(u32, Vec<u8>)>>,
+        ids: &HashMap<u32, i64>,
+        done: &tokio::sync::mpsc::UnboundedSender<Result<usize>>,
+    ) {
+        let (parsed_tx, parsed_rx) =
+            std::sync::mpsc::sync_channel::<Vec<(i64, mime::ParsedBody)>>(BODY_PIPELINE_DEPTH - 1);
+        std::thread::scope(|scope| {
+            let parser = std::thread::Builder::new()
+                .name("petrel-parse".into())
+                .spawn_scoped(scope, move || {
+                    while let Some(batch) = raw.blocking_recv() {
+                        let parsed = batch
+                            .into_iter()
+                            .filter_map(|(uid, raw)| Some((*ids.get(&uid)?, mime::parse_body(raw))))
+                            .collect();
+                        if parsed_tx.send(parsed).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if let Err(e) = parser {
+                let _ = done.send(Err(Error::Internal(format!(
+                    "starting the message parser: {e}"
+                ))));
+                return;
+            }
+            for parsed in parsed_rx {
+                let outcome = self.inner.store.store_bodies(
+                    parsed
+                        .iter()
+                        .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
+                );
+                let failed = outcome.is_err();
+                if done.send(outcome).is_err() || failed {
+                    break;
+                }
+            }
         });
-        Ok(stored)
     }
 
     /// A composer pre-filled to answer a stored message.
@@ -692,14 +728,14 @@ impl Engine {
     }
 }
 
-/// Splits (id, uid, size) rows into FETCH batches of about [`BODY_BATCH_BYTES`] (at least one
-/// message, at most [`BODY_BATCH_MAX`]).
-fn body_batches(rows: &[(i64, u32, u32)]) -> Vec<&[(i64, u32, u32)]> {
+/// Splits (id, uid, size) rows into FETCH commands of about [`BODY_FETCH_BYTES`] (at least one
+/// message, at most [`BODY_FETCH_MAX`]).
+fn fetch_commands(rows: &[(i64, u32, u32)]) -> Vec<&[(i64, u32, u32)]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0u64;
     for (i, (_, _, size)) in rows.iter().enumerate() {
-        if i > start && (bytes + u64::from(*size) > BODY_BATCH_BYTES || i - start >= BODY_BATCH_MAX)
+        if i > start && (bytes + u64::from(*size) > BODY_FETCH_BYTES || i - start >= BODY_FETCH_MAX)
         {
             out.push(&rows[start..i]);
             start = i;
@@ -898,17 +934,17 @@ mod tests {
     }
 
     #[test]
-    fn body_batches_follow_sizes() {
-        let rows: Vec<(i64, u32, u32)> = (0..10).map(|i| (i, i as u32, 1 << 20)).collect();
-        let sizes: Vec<usize> = body_batches(&rows).iter().map(|b| b.len()).collect();
+    fn fetch_commands_follow_sizes() {
+        let rows: Vec<(i64, u32, u32)> = (0..10).map(|i| (i, i as u32, 8 << 20)).collect();
+        let sizes: Vec<usize> = fetch_commands(&rows).iter().map(|b| b.len()).collect();
         assert_eq!(sizes, [4, 4, 2]);
-        // A message larger than a batch goes alone; tiny ones stop at the count limit.
-        let big = [(1, 1, 10 << 20), (2, 2, 10)];
-        assert_eq!(body_batches(&big).len(), 2);
-        let tiny: Vec<(i64, u32, u32)> = (0..2500).map(|i| (i, i as u32, 10)).collect();
-        let sizes: Vec<usize> = body_batches(&tiny).iter().map(|b| b.len()).collect();
-        assert_eq!(sizes, [1000, 1000, 500]);
-        assert!(body_batches(&[]).is_empty());
+        // A message larger than a command goes alone; tiny ones stop at the count limit.
+        let big = [(1, 1, 40 << 20), (2, 2, 10)];
+        assert_eq!(fetch_commands(&big).len(), 2);
+        let tiny: Vec<(i64, u32, u32)> = (0..4500).map(|i| (i, i as u32, 10)).collect();
+        let sizes: Vec<usize> = fetch_commands(&tiny).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [2000, 2000, 500]);
+        assert!(fetch_commands(&[]).is_empty());
     }
 
     #[test]

@@ -822,3 +822,100 @@ async fn keep_all_mail_offline_downloads_every_body_once() {
         .expect("download");
     assert_eq!(again, 0, "nothing is downloaded twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
+    use std::sync::atomic::Ordering;
+    const N: usize = 1500;
+    let servers = Servers::shared().expect("test mail servers");
+    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    let user = servers.new_user("bodycut").expect("user");
+    servers
+        .fill_mailbox(
+            &user.email,
+            "INBOX",
+            &corpus::generate(N, 23, &servers.domain),
+        )
+        .expect("fill");
+    // Plain IMAP through the relay (loopback only), so that the cut is a clean end of stream.
+    let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine =
+        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
+    let account = engine
+        .add_account(NewAccount {
+            display_name: "Body Cut".into(),
+            email: user.email.clone(),
+            password: user.password.clone(),
+            protocol: IncomingProtocol::Imap,
+            pop3: None,
+            incoming: server(
+                &servers.host,
+                Some(relay.port),
+                Security::Plain,
+                &user.email,
+                true,
+            ),
+            smtp: server(
+                &servers.host,
+                Some(servers.submissions_port),
+                Security::Tls,
+                &user.email,
+                false,
+            ),
+        })
+        .await
+        .expect("account");
+    engine
+        .set_body_policy(
+            account.id,
+            petrel_engine::model::BodyPolicy {
+                prefetch_days: 0,
+                ..Default::default()
+            },
+        )
+        .expect("policy");
+    engine.sync_account(account.id).await.expect("sync");
+    let inbox = engine
+        .folders(account.id)
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.path == "INBOX")
+        .expect("INBOX");
+    let store = engine.store();
+    let missing = store
+        .messages_without_body(inbox.id, u32::MAX)
+        .expect("store");
+    assert_eq!(missing.len(), N);
+    let bytes: usize = missing.iter().map(|m| m.2 as usize).sum();
+    // Whole bodies only: each stored one is exactly as long as the server's RFC822.SIZE.
+    let check_stored = || {
+        let mut stored = 0;
+        for (id, _, size) in &missing {
+            if let Some(raw) = store.raw_body(*id).expect("store") {
+                assert_eq!(raw.len(), *size as usize, "message {id}");
+                stored += 1;
+            }
+        }
+        stored
+    };
+
+    relay.cut_after.store(bytes / 2, Ordering::SeqCst);
+    let cut = engine.download_all_bodies(inbox.id, |_, _| {}).await;
+    assert!(cut.is_err(), "the cut download must fail: {cut:?}");
+    let stored = check_stored();
+    assert!(stored > 0 && stored < N, "stored {stored} of {N}");
+
+    relay.cut_after.store(usize::MAX, Ordering::SeqCst);
+    let resumed = engine
+        .download_all_bodies(inbox.id, |_, _| {})
+        .await
+        .expect("resume");
+    assert_eq!(resumed, N - stored, "the rest, and nothing twice");
+    assert_eq!(check_stored(), N);
+    let again = engine
+        .download_all_bodies(inbox.id, |_, _| {})
+        .await
+        .expect("download");
+    assert_eq!(again, 0);
+}

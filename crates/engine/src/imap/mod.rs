@@ -300,6 +300,52 @@ impl Connection {
         Ok(out)
     }
 
+    /// Streams whole messages by UID, in the folder already selected, into `batches` as lists of
+    /// (uid, raw bytes) of about `batch_bytes` each (at least one message): one FETCH command, so
+    /// the server sends without pause while the receiver works on the previous batches; when the
+    /// receiver is slower, the channel (then TCP) holds the server back, so memory stays bounded.
+    /// The messages read before an error are sent first; an answer cut short by the server is
+    /// an error. Returns `false` if the receiver went
+    /// away (the rest of the answer is then read and dropped, so the connection stays usable).
+    pub async fn stream_selected_bodies(
+        &mut self,
+        uids: &[u32],
+        batch_bytes: usize,
+        batches: &tokio::sync::mpsc::Sender<Vec<(u32, Vec<u8>)>>,
+    ) -> Result<bool> {
+        let host = self.host.clone();
+        let set = uid_set(uids);
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        let mut open = true;
+        let outcome: Result<()> = async {
+            let mut stream = within(&host, self.session.uid_fetch(&set, "(UID BODY.PEEK[])"))
+                .await?
+                .map_err(|e| imap_error(&host, e))?;
+            while let Some(f) = next_within(&host, &mut stream).await? {
+                let f = f.map_err(|e| imap_error(&host, e))?;
+                let (Some(uid), Some(body), true) = (f.uid, f.body(), open) else {
+                    continue;
+                };
+                bytes += body.len();
+                batch.push((uid, body.to_vec()));
+                if bytes >= batch_bytes {
+                    bytes = 0;
+                    open = batches.send(std::mem::take(&mut batch)).await.is_ok();
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if open && !batch.is_empty() {
+            open = batches.send(batch).await.is_ok();
+        }
+        outcome?;
+        // A clean close by the server ends the stream too: prove it was the command's end.
+        self.confirm_complete().await?;
+        Ok(open)
+    }
+
     pub async fn logout(mut self) {
         let _ =
             tokio::time::timeout(std::time::Duration::from_secs(5), self.session.logout()).await;

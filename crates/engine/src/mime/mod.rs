@@ -285,26 +285,10 @@ fn subparts(raw: &[u8], start: usize, end: usize, boundary: &[u8]) -> Vec<(usize
     parts
 }
 
-/// The position of the first `needle` in `hay`, eight bytes at a time.
+/// The position of the first `needle` in `hay` (memchr: SIMD where the CPU has it, several times
+/// faster than eight bytes at a time on the corpus's attachments).
 fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO * u64::from(needle);
-    let mut chunks = hay.chunks_exact(8);
-    for (i, chunk) in chunks.by_ref().enumerate() {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ pattern;
-        // The lowest flagged byte is the first zero byte of `w` (false flags only above it).
-        let zero = w.wrapping_sub(LO) & !w & HI;
-        if zero != 0 {
-            return Some(i * 8 + (zero.trailing_zeros() / 8) as usize);
-        }
-    }
-    let done = hay.len() - chunks.remainder().len();
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| done + p)
+    memchr::memchr(needle, hay)
 }
 
 /// The decoded length of base64 text: three bytes for every four data characters, counted line
