@@ -6,7 +6,8 @@
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -101,9 +102,9 @@ export async function deliver(srv, { from, to, subject, body, messageId }) {
 }
 
 /** Runs curl, feeding `input` on stdin; returns stdout. Fails with curl's stderr. */
-function curl(args, input) {
+function curl(args, input, { maxTime = 30 } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = execFile('curl', ['--silent', '--show-error', '--max-time', '30', ...args],
+    const child = execFile('curl', ['--silent', '--show-error', '--max-time', String(maxTime), ...args],
       { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (err) reject(new Error(`curl ${args[0]} failed: ${stderr || err.message}`));
         else resolvePromise(stdout);
@@ -118,12 +119,37 @@ function imapArgs(srv, user, urlPath) {
     '--user', `${user.email}:${user.password}`];
 }
 
-/** UIDs of messages in `mailbox` whose Subject contains `subject` (IMAP SEARCH). */
-export async function imapSearchSubject(srv, user, mailbox, subject) {
-  const out = await curl([...imapArgs(srv, user, encodeURIComponent(mailbox)),
-    '--request', `UID SEARCH SUBJECT "${subject.replace(/["\\]/g, '')}"`]);
+/** An IMAP command in `mailbox` ('' for none: LIST, LSUB) through curl; its output. */
+export function imapCommand(srv, user, mailbox, command) {
+  return curl([...imapArgs(srv, user, encodeURIComponent(mailbox)), '--request', command]);
+}
+
+/** UIDs of messages in `mailbox` whose Subject contains `subject` (IMAP SEARCH; `undeleted`: not \\Deleted). */
+export async function imapSearchSubject(srv, user, mailbox, subject, { undeleted = false } = {}) {
+  const out = await imapCommand(srv, user, mailbox,
+    `UID SEARCH ${undeleted ? 'UNDELETED ' : ''}SUBJECT "${subject.replace(/["\\]/g, '')}"`);
   const m = out.match(/^\* SEARCH([\d ]*)/m);
   return m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+/** The names of the server's folders (`LIST`), or of those the user is subscribed to (`LSUB`). */
+export async function imapFolderNames(srv, user, command = 'LIST') {
+  const out = await imapCommand(srv, user, '', `${command} "" "*"`);
+  const re = new RegExp(`^\\* ${command} \\([^)]*\\) (?:"[^"]*"|NIL) (.*)$`);
+  return out.split(/\r?\n/).map((line) => line.match(re)).filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
+}
+
+/** Puts the raw message `raw` into `mailbox` over IMAP (APPEND), as another mail program would. */
+export async function imapAppend(srv, user, mailbox, raw) {
+  // APPEND needs the size up front: from a file, not stdin.
+  const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-append-'));
+  try {
+    const file = join(dir, 'message.eml');
+    writeFileSync(file, raw);
+    await curl([...imapArgs(srv, user, encodeURIComponent(mailbox)), '--upload-file', file], '', { maxTime: 120 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The raw RFC 5322 message with this UID. */

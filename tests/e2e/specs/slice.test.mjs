@@ -8,31 +8,15 @@
 // keyring, tauri-driver, and the mail servers when they are not running.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { before, describe } from 'node:test';
 import {
-  addUser, assertUiEmbedded, deliver, fatal, imapFetch, imapSearchSubject, log, parseMessage, poll,
-  saveFailureArtifacts, screenshot, serverEnv, startApp, tid, uniqueTag, visibleErrors,
+  fatal, imapCommand, imapFetch, imapSearchSubject, log, parseMessage, poll, screenshot, serverEnv, tid, uniqueTag,
+  visibleErrors,
 } from '../helpers.mjs';
-
-const STEP_TIMEOUT = 150_000;
-
-/** An IMAP command in `mailbox` through curl (TLS verified against the test CA); its output. */
-function imapCommand(srv, user, mailbox, command) {
-  return new Promise((resolve, reject) => {
-    execFile('curl', ['--silent', '--show-error', '--max-time', '30',
-      `imaps://${srv.host}:${srv.imapsPort}/${encodeURIComponent(mailbox)}`, '--cacert', srv.caFile,
-      '--user', `${user.email}:${user.password}`, '--request', command],
-    (err, stdout, stderr) => (err ? reject(new Error(`curl ${command} failed: ${stderr || err.message}`)) : resolve(stdout)));
-  });
-}
+import { messageRow, newUserWithMail, scenario } from '../story.mjs';
 
 /** UIDs of the messages in `mailbox` not marked \Deleted whose Subject contains `subject`. */
-async function liveUids(srv, user, mailbox, subject) {
-  const out = await imapCommand(srv, user, mailbox, `UID SEARCH UNDELETED SUBJECT "${subject.replace(/["\\]/g, '')}"`);
-  const m = out.match(/^\* SEARCH([\d ]*)/m);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean).map(Number) : [];
-}
+const liveUids = (srv, user, mailbox, subject) => imapSearchSubject(srv, user, mailbox, subject, { undeleted: true });
 
 /** The flags of message `uid` in `mailbox`, e.g. ['\\Seen', '\\Flagged']. */
 async function imapFlags(srv, user, mailbox, uid) {
@@ -47,7 +31,6 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
   let srv;
   let browser;
   let mainWindow;
-  let failed = false;
 
   // The app's account, and a correspondent who writes to it and gets the reply.
   const me = { name: 'E2E Reader', password: `pw-reader-${tag}` };
@@ -58,99 +41,27 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
     messageId: `e2e-${tag}@petrel.test`,
   };
   const replyText = `Reply typed by the end-to-end test ${tag}`;
-  const rowXPath = '//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and ' +
-    `normalize-space(.)="${original.subject}"]]`;
-
-  /** One step of the scenario: skipped once an earlier one failed; on failure saves artifacts. */
-  function step(name, fn) {
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      log(`step: ${name}`);
-      try {
-        await fn();
-        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
-      } catch (err) {
-        failed = true;
-        const errors = browser ? await visibleErrors(browser).catch(() => '') : '';
-        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
-        await saveFailureArtifacts(browser, name);
-        throw err;
-      }
-    });
-  }
-
-  /**
-   * Waits until `selector` exists and returns the element. A form error (acct-error,
-   * compose-error) shown meanwhile ends the wait at once with its text.
-   */
-  async function waitFor(selector, { timeout = 60_000, what = selector } = {}) {
-    return poll(async () => {
-      const errors = await visibleErrors(browser, ['acct-error', 'compose-error']);
-      if (errors) throw fatal(`the app shows an error while waiting for ${what}: ${errors}`);
-      const el = await browser.$(selector);
-      return (await el.isExisting()) ? el : null;
-    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
-  }
+  const rowXPath = messageRow(original.subject);
+  // Errors in the set-up form and the composer end a wait at once.
+  const { step, waitFor, ...app } = scenario({ waitErrors: ['acct-error', 'compose-error'] });
 
   before(async () => {
     srv = serverEnv();
     me.email = `e2e-reader-${tag}@${srv.domain}`;
     them.email = `e2e-sender-${tag}@${srv.domain}`;
     log(`users: ${me.email}, ${them.email}`);
-    await addUser(me.email, me.password);
-    await addUser(them.email, them.password);
-
-    await deliver(srv, {
-      from: them, to: me, subject: original.subject, messageId: original.messageId,
-      body: `Hello from the end-to-end test.\n${original.token}\n`,
+    await newUserWithMail(srv, them);
+    await newUserWithMail(srv, me, {
+      from: them,
+      messages: [{ ...original, body: `Hello from the end-to-end test.\n${original.token}\n` }],
     });
-    await poll(async () => (await imapSearchSubject(srv, me, 'INBOX', original.subject)).length > 0,
-      { timeout: 30_000, message: `"${original.subject}" was not delivered to ${me.email}` });
-    log('test message delivered');
 
-    browser = await startApp();
+    browser = await app.start();
     mainWindow = await browser.getWindowHandle();
   });
 
-  after(async () => {
-    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
-  });
-
   step('sets up the account through the manual form', async () => {
-    // A fresh data dir shows the set-up wizard at once; otherwise it is behind "add account".
-    // The manual form is one click away from the wizard ("Set up manually").
-    const first = await poll(async () => {
-      await assertUiEmbedded(browser);
-      if (await browser.$(tid('account-form')).isExisting()) return 'form';
-      if (await browser.$(tid('manual-setup')).isExisting()) return 'wizard';
-      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
-      return null;
-    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
-    if (first === 'button') await browser.$(tid('add-account-button')).click();
-    if (first !== 'form') {
-      await (await waitFor(tid('manual-setup'), { what: '"Set up manually"' })).click();
-    }
-    await waitFor(tid('account-form'));
-
-    const fill = async (id, value) => browser.$(tid(id)).setValue(String(value));
-    await fill('acct-name', me.name);
-    await fill('acct-email', me.email);
-    await fill('acct-password', me.password);
-    // Security before port: choosing a security may put that security's usual port in the field.
-    await fill('imap-host', srv.host);
-    await browser.$(tid('imap-security')).selectByAttribute('value', 'tls');
-    await fill('imap-port', srv.imapsPort);
-    await fill('imap-username', me.email);
-    await fill('smtp-host', srv.host);
-    await browser.$(tid('smtp-security')).selectByAttribute('value', 'tls');
-    await fill('smtp-port', srv.submissionsPort);
-    await fill('smtp-username', me.email);
-    await browser.$(tid('acct-submit')).click();
-
+    await app.setUpManually(srv, me);
     await waitFor(`${tid('folder-item')}[data-role="inbox"]`, { what: 'the INBOX in the folder list' });
   });
 

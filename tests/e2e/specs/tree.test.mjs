@@ -10,64 +10,21 @@
 // this one finds its own account among others.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import {
-  addUser, assertUiEmbedded, fatal, log, poll, saveFailureArtifacts, screenshot, serverEnv, startApp,
-  tid, uniqueTag, visibleErrors,
-} from '../helpers.mjs';
+import { before, describe } from 'node:test';
+import { imapAppend, imapFolderNames, log, poll, screenshot, serverEnv, tid, uniqueTag } from '../helpers.mjs';
+import { menuItem, messageRow, newUserWithMail, scenario } from '../story.mjs';
 
-const STEP_TIMEOUT = 150_000;
-
-/** curl against the IMAP server (TLS verified against the test CA); its output. */
-function imapCurl(srv, user, urlPath, args, input) {
-  return new Promise((resolve, reject) => {
-    const child = execFile('curl', ['--silent', '--show-error', '--max-time', '30',
-      `imaps://${srv.host}:${srv.imapsPort}/${urlPath}`, '--cacert', srv.caFile,
-      '--user', `${user.email}:${user.password}`, ...args],
-    (err, stdout, stderr) => (err ? reject(new Error(`curl ${args.join(' ')} failed: ${stderr || err.message}`)) : resolve(stdout)));
-    child.stdin.end(input ?? '');
-  });
-}
-
-/** The server's folder names (IMAP LIST). */
-async function imapFolders(srv, user) {
-  const out = await imapCurl(srv, user, '', ['--request', 'LIST "" "*"']);
-  return out.split(/\r?\n/).map((line) => line.match(/^\* LIST \([^)]*\) (?:"[^"]*"|NIL) (.*)$/))
-    .filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
-}
-
-/** The folders the user is subscribed to on the server (IMAP LSUB). */
-async function imapSubscribed(srv, user) {
-  const out = await imapCurl(srv, user, '', ['--request', 'LSUB "" "*"']);
-  return out.split(/\r?\n/).map((line) => line.match(/^\* LSUB \([^)]*\) (?:"[^"]*"|NIL) (.*)$/))
-    .filter(Boolean).map((m) => m[1].replace(/^"(.*)"$/, '$1'));
-}
-
-/** Puts a message into `mailbox` over IMAP (APPEND), as another mail program would. */
-async function imapAppend(srv, user, mailbox, subject) {
-  const msg = [`From: E2E <${user.email}>`, `To: ${user.email}`, `Subject: ${subject}`,
+/** A short message to put into a folder over IMAP, as another mail program would. */
+function folderMessage(user, subject) {
+  return [`From: E2E <${user.email}>`, `To: ${user.email}`, `Subject: ${subject}`,
     `Date: ${new Date().toUTCString()}`, `Message-ID: <${subject.replace(/\W+/g, '-')}@petrel.test>`, '',
     'A message in a folder that is about to be deleted.', ''].join('\r\n');
-  // APPEND needs the size up front: from a file, not stdin.
-  const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-append-'));
-  try {
-    const file = join(dir, 'message.eml');
-    writeFileSync(file, msg);
-    await imapCurl(srv, user, encodeURIComponent(mailbox), ['--upload-file', file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
   let srv;
   let browser;
-  let failed = false;
   let accountId;
 
   const me = { name: 'E2E Folders', password: `pw-folders-${tag}` };
@@ -77,49 +34,17 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
   const createdOnServer = `Entw&APw-rfe ${tag}`;
   const renamed = `Archive ${tag} old`;
 
-  function step(name, fn) {
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      log(`step: ${name}`);
-      try {
-        await fn();
-        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
-      } catch (err) {
-        failed = true;
-        const errors = browser ? await visibleErrors(browser, ['error-banner', 'acct-error', 'folder-error', 'settings-error'])
-          .catch(() => '') : '';
-        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
-        await saveFailureArtifacts(browser, `folders ${name}`);
-        throw err;
-      }
-    });
-  }
-
-  /** Waits until `selector` exists; an error shown in a form or dialog ends the wait with its text. */
-  async function waitFor(selector, { timeout = 60_000, what = selector } = {}) {
-    return poll(async () => {
-      const errors = await visibleErrors(browser, ['acct-error', 'folder-error', 'settings-error']);
-      if (errors) throw fatal(`the app shows an error while waiting for ${what}: ${errors}`);
-      const el = await browser.$(selector);
-      return (await el.isExisting()) ? el : null;
-    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
-  }
-
-  async function waitGone(selector, { timeout = 30_000, what = selector } = {}) {
-    await poll(async () => !(await browser.$(selector).isExisting()),
-      { timeout, interval: 250, message: `${what} is still there after ${timeout / 1000} s` });
-  }
+  const { step, waitFor, waitGone, invoke, ...app } = scenario({
+    label: 'folders',
+    errors: ['error-banner', 'acct-error', 'folder-error', 'settings-error'],
+    waitErrors: ['acct-error', 'folder-error', 'settings-error'],
+  });
 
   /** This account's part of the folder tree (other specs may have left accounts). */
   const tree = () => `${tid('account-folders')}[data-account-id="${accountId}"]`;
   const folderItem = (path) => `${tree()} ${tid('folder-item')}[data-path="${path}"]`;
   const folderMenuButton = (path) => `${tree()} ${tid('folder-menu-button')}[data-path="${path}"]`;
   const accountRow = () => `${tid('account-row')}[data-account-id="${accountId}"]`;
-  const menuItem = (menu, action) => `${tid(menu)} [data-action="${action}"]`;
 
   /** Opens a folder's menu with its "…" button (the row is selected first, as a person would). */
   async function openFolderMenu(path) {
@@ -128,54 +53,22 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     await waitFor(tid('folder-menu'), { timeout: 5_000, what: `the menu of "${path}"` });
   }
 
-  async function invoke(command, args) {
-    const r = await browser.executeAsync((cmd, a, done) => {
-      // eslint-disable-next-line no-underscore-dangle
-      window.__TAURI_INTERNALS__.invoke(cmd, a).then((value) => done({ value }), (e) => done({ error: JSON.stringify(e) }));
-    }, command, args);
-    if (r.error) throw new Error(`${command} failed: ${r.error}`);
-    return r.value;
+  async function openAccountMenu() {
+    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
+    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
   }
 
   before(async () => {
     srv = serverEnv();
     me.email = `e2e-folders-${tag}@${srv.domain}`;
     log(`user: ${me.email}`);
-    await addUser(me.email, me.password);
-    browser = await startApp();
-  });
-
-  after(async () => {
-    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+    await newUserWithMail(srv, me);
+    browser = await app.start();
   });
 
   step('sets up the account through the manual form', async () => {
-    const first = await poll(async () => {
-      await assertUiEmbedded(browser);
-      if (await browser.$(tid('account-form')).isExisting()) return 'form';
-      if (await browser.$(tid('manual-setup')).isExisting()) return 'wizard';
-      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
-      return null;
-    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
-    if (first === 'button') await browser.$(tid('add-account-button')).click();
-    if (first !== 'form') await (await waitFor(tid('manual-setup'), { what: '"Set up manually"' })).click();
-    await waitFor(tid('account-form'));
-    const fill = async (id, value) => browser.$(tid(id)).setValue(String(value));
-    await fill('acct-name', me.name);
-    await fill('acct-email', me.email);
-    await fill('acct-password', me.password);
-    await fill('imap-host', srv.host);
-    await browser.$(tid('imap-security')).selectByAttribute('value', 'tls');
-    await fill('imap-port', srv.imapsPort);
-    await fill('imap-username', me.email);
-    await fill('smtp-host', srv.host);
-    await browser.$(tid('smtp-security')).selectByAttribute('value', 'tls');
-    await fill('smtp-port', srv.submissionsPort);
-    await fill('smtp-username', me.email);
-    await browser.$(tid('acct-submit')).click();
-
-    const row = await waitFor(`${tid('account-row')}[data-email="${me.email}"]`, { what: 'the account in the folder tree' });
-    accountId = await row.getAttribute('data-account-id');
+    await app.setUpManually(srv, me);
+    accountId = await app.accountId(me);
     await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"]`, { what: 'the INBOX in the folder tree' });
     await waitFor(`${tree()} ${tid('folder-item')}[data-role="trash"]`, { what: 'the Trash in the folder tree' });
   });
@@ -188,17 +81,11 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
       assert.equal(await item.getAttribute('aria-disabled'), 'true', `"${action}" is choosable on the INBOX`);
     }
     // Escape closes the menu.
-    await browser.keys('Escape');
-    await waitGone(tid('folder-menu'), { timeout: 5_000, what: 'the folder menu after Escape' }).catch(async () => {
-      // Keys do not always reach the window under Xvfb: close it with a click elsewhere.
-      await browser.$(tid('status-bar')).click();
-      await waitGone(tid('folder-menu'), { timeout: 5_000, what: 'the folder menu' });
-    });
+    await app.closeMenu('folder-menu', 'the folder menu');
   });
 
   step('creates a folder from the account menu (checked over IMAP)', async () => {
-    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
-    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await openAccountMenu();
     await screenshot(browser, 'folders-account-menu');
     await browser.$(menuItem('account-menu', 'new-folder')).click();
     await waitFor(tid('folder-name-dialog'), { timeout: 5_000, what: 'the "New folder" dialog' });
@@ -224,7 +111,7 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     const item = await waitFor(folderItem(createdOnServer), { what: `"${created}" in the folder tree` });
     // Decoded for people (the row's tooltip is its place in the tree, by decoded names).
     assert.equal(await item.getAttribute('title'), created, 'the tree shows the decoded name');
-    await poll(async () => (await imapFolders(srv, me)).includes(createdOnServer),
+    await poll(async () => (await imapFolderNames(srv, me)).includes(createdOnServer),
       { timeout: 30_000, interval: 1000, message: `"${createdOnServer}" (modified UTF-7) is not on the server` });
     await screenshot(browser, 'folders-created');
   });
@@ -241,7 +128,7 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     await waitFor(folderItem(renamed), { what: `"${renamed}" in the folder tree` });
     await waitGone(folderItem(createdOnServer), { what: `"${created}" in the folder tree` });
     await poll(async () => {
-      const names = await imapFolders(srv, me);
+      const names = await imapFolderNames(srv, me);
       return names.includes(renamed) && !names.includes(createdOnServer);
     }, { timeout: 30_000, interval: 1000, message: `the server does not show "${created}" renamed to "${renamed}"` });
     // The renamed folder is still the one shown.
@@ -250,10 +137,10 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
 
   step('deletes it after a confirmation that counts its messages (checked over IMAP)', async () => {
     const subject = `In the doomed folder ${tag}`;
-    await imapAppend(srv, me, renamed, subject);
+    await imapAppend(srv, me, renamed, folderMessage(me, subject));
     // Let the app see it: "Get mail", then the message in the (shown) folder's list.
     await browser.$(tid('get-mail-button')).click();
-    await waitFor(`//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and normalize-space(.)="${subject}"]]`,
+    await waitFor(messageRow(subject),
       { timeout: 60_000, what: `the message "${subject}" in "${renamed}"` });
 
     await openFolderMenu(renamed);
@@ -264,11 +151,11 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     assert.match(text, /cannot be undone/, `the confirmation says "${text}"`);
     await screenshot(browser, 'folders-delete-confirm');
     // Nothing happens before the confirmation.
-    assert.ok((await imapFolders(srv, me)).includes(renamed));
+    assert.ok((await imapFolderNames(srv, me)).includes(renamed));
     await browser.$(tid('delete-folder-confirm')).click();
     await waitGone(tid('delete-folder-dialog'), { what: 'the delete confirmation' });
     await waitGone(folderItem(renamed), { what: `"${renamed}" in the folder tree` });
-    await poll(async () => !(await imapFolders(srv, me)).includes(renamed),
+    await poll(async () => !(await imapFolderNames(srv, me)).includes(renamed),
       { timeout: 30_000, interval: 1000, message: `"${renamed}" is still on the server` });
     // The shown folder was deleted: the app went back to the INBOX.
     await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"][aria-current="true"]`,
@@ -283,12 +170,11 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     await openFolderMenu(hidden);
     await browser.$(menuItem('folder-menu', 'unsubscribe')).click();
     await waitGone(folderItem(hidden), { what: `the unsubscribed "${hidden}" in the folder tree` });
-    await poll(async () => !(await imapSubscribed(srv, me)).includes(hidden),
+    await poll(async () => !(await imapFolderNames(srv, me, 'LSUB')).includes(hidden),
       { timeout: 30_000, interval: 1000, message: `"${hidden}" is still subscribed on the server` });
-    assert.ok((await imapFolders(srv, me)).includes(hidden), `unsubscribing deleted "${hidden}" on the server`);
+    assert.ok((await imapFolderNames(srv, me)).includes(hidden), `unsubscribing deleted "${hidden}" on the server`);
 
-    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
-    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await openAccountMenu();
     await browser.$(menuItem('account-menu', 'manage-subscriptions')).click();
     await waitFor(tid('subscriptions-dialog'), { timeout: 5_000, what: 'the "Subscribe to folders" dialog' });
     const box = await browser.$(`${tid('subscription-checkbox')}[data-path="${hidden}"]`);
@@ -298,13 +184,12 @@ describe('folder tree menus and account settings', { timeout: 10 * 60_000 }, () 
     await browser.$(tid('subscriptions-save')).click();
     await waitGone(tid('subscriptions-dialog'), { what: 'the "Subscribe to folders" dialog' });
     await waitFor(folderItem(hidden), { what: `"${hidden}" back in the folder tree` });
-    await poll(async () => (await imapSubscribed(srv, me)).includes(hidden),
+    await poll(async () => (await imapFolderNames(srv, me, 'LSUB')).includes(hidden),
       { timeout: 30_000, interval: 1000, message: `"${hidden}" is not subscribed on the server` });
   });
 
   step('changes the download policy in the account settings, and it is kept', async () => {
-    await browser.$(`${accountRow()} ${tid('account-menu-button')}`).click();
-    await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
+    await openAccountMenu();
     await browser.$(menuItem('account-menu', 'settings')).click();
     await waitFor(tid('account-settings'), { timeout: 5_000, what: 'the account settings' });
     const email = await browser.$(tid('settings-account-email')).getText();

@@ -10,33 +10,16 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
-import {
-  addUser, assertUiEmbedded, fatal, log, poll, saveFailureArtifacts, screenshot, serverEnv, startApp,
-  tid, uniqueTag, visibleErrors,
-} from '../helpers.mjs';
+import { after, before, describe } from 'node:test';
+import { imapAppend, log, poll, screenshot, serverEnv, tid, uniqueTag } from '../helpers.mjs';
+import { messageRow, newUserWithMail, scenario } from '../story.mjs';
 
 const run = promisify(execFile);
-const STEP_TIMEOUT = 150_000;
 const SIZE = 20 << 20;
-
-/** Puts `raw` into the INBOX over IMAP (APPEND through curl, TLS verified against the test CA). */
-async function imapAppend(srv, user, raw) {
-  const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-append-'));
-  try {
-    const file = join(dir, 'message.eml');
-    writeFileSync(file, raw);
-    await run('curl', ['--silent', '--show-error', '--max-time', '120',
-      `imaps://${srv.host}:${srv.imapsPort}/INBOX`, '--cacert', srv.caFile,
-      '--user', `${user.email}:${user.password}`, '--upload-file', file], { maxBuffer: 1 << 20 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** A message with a short text and one large binary attachment (base64, RFC 2231 file name). */
 function bigMessage(user, subject, data) {
@@ -62,85 +45,31 @@ describe('attachments of a large message', { timeout: 10 * 60_000 }, () => {
   const dest = join(out, `saved-${tag}.bin`);
   let srv;
   let browser;
-  let failed = false;
   let accountId;
   const me = { name: 'E2E Viewer', password: `pw-viewer-${tag}` };
-
-  function step(name, fn) {
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      log(`step: ${name}`);
-      try {
-        await fn();
-        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
-      } catch (err) {
-        failed = true;
-        const errors = browser ? await visibleErrors(browser, ['error-banner', 'acct-error', 'attachment-error'])
-          .catch(() => '') : '';
-        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
-        await saveFailureArtifacts(browser, `viewer ${name}`);
-        throw err;
-      }
-    });
-  }
-
-  async function waitFor(selector, { timeout = 60_000, what = selector } = {}) {
-    return poll(async () => {
-      const errors = await visibleErrors(browser, ['acct-error', 'attachment-error']);
-      if (errors) throw fatal(`the app shows an error while waiting for ${what}: ${errors}`);
-      const el = await browser.$(selector);
-      return (await el.isExisting()) ? el : null;
-    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
-  }
+  const { step, waitFor, ...app } = scenario({
+    label: 'viewer', errors: ['error-banner', 'acct-error', 'attachment-error'], waitErrors: ['acct-error', 'attachment-error'],
+  });
 
   const tree = () => `${tid('account-folders')}[data-account-id="${accountId}"]`;
-  const rowXPath = '//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and ' +
-    `normalize-space(.)="${subject}"]]`;
+  const rowXPath = messageRow(subject);
 
   before(async () => {
     srv = serverEnv();
     me.email = `e2e-viewer-${tag}@${srv.domain}`;
     log(`user: ${me.email}`);
-    await addUser(me.email, me.password);
-    await imapAppend(srv, me, bigMessage(me, subject, data));
-    browser = await startApp();
+    await newUserWithMail(srv, me);
+    await imapAppend(srv, me, 'INBOX', bigMessage(me, subject, data));
+    browser = await app.start();
   });
 
-  after(async () => {
-    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+  after(() => {
     rmSync(out, { recursive: true, force: true });
   });
 
   step('sets up the account through the manual form', async () => {
-    const first = await poll(async () => {
-      await assertUiEmbedded(browser);
-      if (await browser.$(tid('account-form')).isExisting()) return 'form';
-      if (await browser.$(tid('manual-setup')).isExisting()) return 'wizard';
-      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
-      return null;
-    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
-    if (first === 'button') await browser.$(tid('add-account-button')).click();
-    if (first !== 'form') await (await waitFor(tid('manual-setup'), { what: '"Set up manually"' })).click();
-    await waitFor(tid('account-form'));
-    const fill = async (id, value) => browser.$(tid(id)).setValue(String(value));
-    await fill('acct-name', me.name);
-    await fill('acct-email', me.email);
-    await fill('acct-password', me.password);
-    await fill('imap-host', srv.host);
-    await browser.$(tid('imap-security')).selectByAttribute('value', 'tls');
-    await fill('imap-port', srv.imapsPort);
-    await fill('imap-username', me.email);
-    await fill('smtp-host', srv.host);
-    await browser.$(tid('smtp-security')).selectByAttribute('value', 'tls');
-    await fill('smtp-port', srv.submissionsPort);
-    await fill('smtp-username', me.email);
-    await browser.$(tid('acct-submit')).click();
-    const row = await waitFor(`${tid('account-row')}[data-email="${me.email}"]`, { what: 'the account in the folder tree' });
-    accountId = await row.getAttribute('data-account-id');
+    await app.setUpManually(srv, me);
+    accountId = await app.accountId(me);
     await waitFor(`${tree()} ${tid('folder-item')}[data-role="inbox"]`, { what: 'the INBOX in the folder tree' });
   });
 

@@ -9,19 +9,16 @@
 // Run through tests/e2e/run.sh (or `make e2e`). It finds its own account among other specs'.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe } from 'node:test';
 import {
-  addUser, assertUiEmbedded, deliver, fatal, log, poll, pop3List, saveFailureArtifacts, screenshot, serverEnv,
-  startApp, tid, uniqueTag, visibleErrors,
+  deliver, fatal, log, poll, pop3List, screenshot, serverEnv, tid, uniqueTag, visibleErrors,
 } from '../helpers.mjs';
-
-const STEP_TIMEOUT = 150_000;
+import { menuItem, messageRow as row, newUserWithMail, scenario } from '../story.mjs';
 
 describe('POP3 account: set-up, Get mail, local folders, leave on server', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
   let srv;
   let browser;
-  let failed = false;
   let accountId;
 
   const me = { name: 'E2E POP3', password: `pw-pop3-${tag}` };
@@ -30,57 +27,11 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
   const folderName = `Kept ${tag}`;
   const ERRORS = ['error-banner', 'wizard-error', 'acct-error', 'folder-error', 'settings-error'];
 
-  function step(name, fn) {
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      log(`step: ${name}`);
-      try {
-        await fn();
-        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
-      } catch (err) {
-        failed = true;
-        const errors = browser ? await visibleErrors(browser, ERRORS).catch(() => '') : '';
-        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
-        await saveFailureArtifacts(browser, `pop3 ${name}`);
-        throw err;
-      }
-    });
-  }
-
-  /** Waits until `selector` exists; an error shown by the app ends the wait with its text. */
-  async function waitFor(selector, { timeout = 60_000, what = selector, errors = ERRORS } = {}) {
-    return poll(async () => {
-      const shown = errors.length ? await visibleErrors(browser, errors) : '';
-      if (shown) throw fatal(`the app shows an error while waiting for ${what}: ${shown}`);
-      const el = await browser.$(selector);
-      return (await el.isExisting()) ? el : null;
-    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
-  }
-
-  async function waitGone(selector, { timeout = 30_000, what = selector } = {}) {
-    await poll(async () => !(await browser.$(selector).isExisting()),
-      { timeout, interval: 250, message: `${what} is still there after ${timeout / 1000} s` });
-  }
-
-  async function invoke(command, args) {
-    const r = await browser.executeAsync((cmd, a, done) => {
-      // eslint-disable-next-line no-underscore-dangle
-      window.__TAURI_INTERNALS__.invoke(cmd, a).then((value) => done({ value }), (e) => done({ error: JSON.stringify(e) }));
-    }, command, args);
-    if (r.error) throw new Error(`${command} failed: ${r.error}`);
-    return r.value;
-  }
+  const { step, waitFor, waitGone, invoke, closeMenu, ...app } = scenario({ label: 'pop3', errors: ERRORS });
 
   const tree = () => `${tid('account-folders')}[data-account-id="${accountId}"]`;
   const folderItem = (sel) => `${tree()} ${tid('folder-item')}${sel}`;
   const accountRow = () => `${tid('account-row')}[data-account-id="${accountId}"]`;
-  const menuItem = (menu, action) => `${tid(menu)} [data-action="${action}"]`;
-  const row = (subject) => '//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and ' +
-    `normalize-space(.)="${subject}"]]`;
   const text = async (id) => (await browser.$(tid(id)).getText()).replace(/\s+/g, ' ').trim();
 
   async function openAccountMenu() {
@@ -89,51 +40,22 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
     await waitFor(tid('account-menu'), { timeout: 5_000, what: 'the account menu' });
   }
 
-  /** Closes an open menu (Escape; a click on the status bar when keys do not reach the window). */
-  async function closeMenu(id) {
-    await browser.keys('Escape');
-    await waitGone(tid(id), { timeout: 5_000 }).catch(async () => {
-      await browser.$(tid('status-bar')).click();
-      await waitGone(tid(id), { timeout: 5_000 });
-    });
-  }
-
   before(async () => {
     srv = serverEnv();
     if (!process.env.PETREL_DNS_SERVER) throw new Error('PETREL_DNS_SERVER is not set: run through tests/e2e/run.sh');
     me.email = `e2e-pop3-${tag}@${srv.domain}`;
     log(`user: ${me.email}; POP3S on ${srv.host}:${srv.pop3sPort}`);
-    await addUser(me.email, me.password);
-    for (const m of first) {
-      await deliver(srv, {
-        from: { name: 'E2E Postmaster', email: `postmaster-${tag}@${srv.domain}` },
-        to: me,
-        subject: m.subject,
-        messageId: m.messageId,
-        body: `${m.subject}: waiting on the POP3 server before the account is set up.\n`,
-      });
-    }
-    await poll(async () => (await pop3List(srv, me)).length === first.length,
-      { timeout: 30_000, message: `the ${first.length} messages did not reach ${me.email}'s POP3 mailbox` });
-    log('mailbox filled');
-    browser = await startApp();
-  });
-
-  after(async () => {
-    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+    const from = { name: 'E2E Postmaster', email: `postmaster-${tag}@${srv.domain}` };
+    await newUserWithMail(srv, me, {
+      from,
+      messages: first.map((m) => ({ ...m, body: `${m.subject}: waiting on the POP3 server before the account is set up.\n` })),
+      over: 'pop3',
+    });
+    browser = await app.start();
   });
 
   step('the set-up finds IMAP and POP3, chooses IMAP, and lets the user pick POP3', async () => {
-    const start = await poll(async () => {
-      await assertUiEmbedded(browser);
-      if (await browser.$(tid('wizard-email')).isExisting()) return 'wizard';
-      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
-      return null;
-    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
-    if (start === 'button') {
-      await browser.$(tid('add-account-button')).click();
-      await waitFor(tid('wizard-email'), { what: 'the set-up wizard' });
-    }
+    await app.openSetUp(tid('wizard-email'));
 
     // The manual form offers POP3 too, with its usual ports and the POP3 options.
     await browser.$(tid('manual-setup')).click();

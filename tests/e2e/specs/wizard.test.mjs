@@ -6,70 +6,28 @@
 // Run through tests/e2e/run.sh (or `make e2e`).
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  addUser, assertUiEmbedded, deliver, fatal, imapSearchSubject, log, poll, saveFailureArtifacts,
-  screenshot, serverEnv, startApp, tid, uniqueTag, visibleErrors,
-} from '../helpers.mjs';
-
-const STEP_TIMEOUT = 150_000;
+import { before, describe } from 'node:test';
+import { fatal, log, poll, screenshot, serverEnv, tid, uniqueTag, visibleErrors } from '../helpers.mjs';
+import { messageRow, newUserWithMail, scenario } from '../story.mjs';
 
 describe('guided set-up: address → found settings → test → synced INBOX', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
   let srv;
   let browser;
-  let failed = false;
   /** Accounts other specs left in the shared data folder. */
   let accountsBefore = [];
 
   const me = { name: 'E2E Wizard', password: `pw-wizard-${tag}` };
   const wrongPassword = `not-${me.password}`;
   const known = { subject: `Wizard check ${tag}`, messageId: `e2e-wizard-${tag}@petrel.test` };
-  const rowXPath = '//*[@data-testid="message-row"][.//*[@data-testid="message-subject" and ' +
-    `normalize-space(.)="${known.subject}"]]`;
-
-  function step(name, fn) {
-    it(name, { timeout: STEP_TIMEOUT }, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      log(`step: ${name}`);
-      try {
-        await fn();
-        log(`step done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${name}`);
-      } catch (err) {
-        failed = true;
-        const errors = browser ? await visibleErrors(browser, ['error-banner', 'wizard-error', 'acct-error'])
-          .catch(() => '') : '';
-        if (errors && !err.message.includes(errors)) err.message += `\n  errors shown by the app: ${errors}`;
-        await saveFailureArtifacts(browser, `wizard ${name}`);
-        throw err;
-      }
-    });
-  }
-
-  /** Waits until `selector` exists; an unexpected set-up error ends the wait with its text. */
-  async function waitFor(selector, { timeout = 60_000, what = selector, errors = ['wizard-error'] } = {}) {
-    return poll(async () => {
-      const shown = errors.length ? await visibleErrors(browser, errors) : '';
-      if (shown) throw fatal(`the app shows an error while waiting for ${what}: ${shown}`);
-      const el = await browser.$(selector);
-      return (await el.isExisting()) ? el : null;
-    }, { timeout, interval: 250, message: `${what} did not appear within ${timeout / 1000} s` });
-  }
+  const rowXPath = messageRow(known.subject);
+  // Only an unexpected set-up error ends a wait at once.
+  const { step, waitFor, invoke, ...app } = scenario({
+    label: 'wizard', errors: ['error-banner', 'wizard-error', 'acct-error'], waitErrors: ['wizard-error'],
+  });
 
   /** The accounts as the app's own `list_accounts` command returns them. */
-  async function listAccounts() {
-    const r = await browser.executeAsync((done) => {
-      // eslint-disable-next-line no-underscore-dangle
-      window.__TAURI_INTERNALS__.invoke('list_accounts')
-        .then((accounts) => done({ accounts }), (e) => done({ error: JSON.stringify(e) }));
-    });
-    if (r.error) throw new Error(`list_accounts failed: ${r.error}`);
-    return r.accounts;
-  }
+  const listAccounts = () => invoke('list_accounts');
 
   const text = async (id) => (await browser.$(tid(id)).getText()).replace(/\s+/g, ' ').trim();
 
@@ -78,39 +36,18 @@ describe('guided set-up: address → found settings → test → synced INBOX', 
     if (!process.env.PETREL_DNS_SERVER) throw new Error('PETREL_DNS_SERVER is not set: run through tests/e2e/run.sh');
     me.email = `e2e-wizard-${tag}@${srv.domain}`;
     log(`user: ${me.email}; DNS server ${process.env.PETREL_DNS_SERVER}`);
-    await addUser(me.email, me.password);
-    await deliver(srv, {
+    await newUserWithMail(srv, me, {
       from: { name: 'E2E Postmaster', email: `postmaster-${tag}@${srv.domain}` },
-      to: me,
-      subject: known.subject,
-      messageId: known.messageId,
-      body: 'Welcome: this message is waiting in the INBOX before the account is set up.\n',
+      messages: [{ ...known, body: 'Welcome: this message is waiting in the INBOX before the account is set up.\n' }],
     });
-    await poll(async () => (await imapSearchSubject(srv, me, 'INBOX', known.subject)).length > 0,
-      { timeout: 30_000, message: `"${known.subject}" was not delivered to ${me.email}` });
-    log('known message delivered');
-    browser = await startApp();
-  });
-
-  after(async () => {
-    if (browser) await browser.deleteSession().catch((e) => log('closing the app:', e.message));
+    browser = await app.start();
   });
 
   step('opens the wizard, with manual set-up one click away', async () => {
-    // A fresh data folder opens on the wizard; after another spec's account it is behind
-    // "Add account" (the suite shares one data folder).
-    const first = await poll(async () => {
-      await assertUiEmbedded(browser);
-      if (await browser.$(tid('wizard')).isExisting()) return 'wizard';
-      if (await browser.$(tid('add-account-button')).isExisting()) return 'button';
-      return null;
-    }, { timeout: 60_000, message: 'neither the set-up wizard nor "add account" appeared' });
+    const first = await app.openSetUp(tid('wizard'));
     accountsBefore = await listAccounts();
     log(`accounts before: ${accountsBefore.map((a) => a.email).join(', ') || 'none'}`);
-    if (first === 'button') {
-      await browser.$(tid('add-account-button')).click();
-      await waitFor(tid('wizard'));
-    } else {
+    if (first === 'wizard') {
       assert.equal(accountsBefore.length, 0, 'the wizard opened by itself although there are accounts');
     }
     for (const id of ['wizard-name', 'wizard-email', 'wizard-password', 'wizard-continue', 'manual-setup']) {
