@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Account } from "./bindings/Account";
 import type { Folder } from "./bindings/Folder";
+import { folder, imapAccount, pop3Account } from "./fixtures";
 import type { MessagePage } from "./bindings/MessagePage";
 import type { MessageSummary } from "./bindings/MessageSummary";
 import type { MessageView } from "./bindings/MessageView";
@@ -21,21 +22,13 @@ vi.mock("./api", () => api);
 
 const { AppState } = await import("./app.svelte");
 
-const account: Account = {
-  id: 7,
-  display_name: "Ada",
-  email: "ada@example.org",
-  protocol: "imap",
-  incoming: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
-  pop3: null,
-  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org", trusted_cert: null },
-};
+const account = imapAccount({ id: 7 });
 
 const INBOX = 10;
 const TRASH = 12;
-const inbox: Folder = { id: INBOX, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 0, total: 3, subscribed: true, delimiter: "/" };
-const trash: Folder = { id: TRASH, account_id: 7, path: "Trash", name: "Trash", role: "trash", unread: 0, total: 3, subscribed: true, delimiter: "/" };
-const archive: Folder = { id: 13, account_id: 7, path: "Archive", name: "Archive", role: "archive", unread: 0, total: 0, subscribed: true, delimiter: "/" };
+const inbox = folder(INBOX, "INBOX", { account_id: 7, role: "inbox", total: 3 });
+const trash = folder(TRASH, "Trash", { account_id: 7, role: "trash", total: 3 });
+const archive = folder(13, "Archive", { account_id: 7, role: "archive" });
 
 function summary(id: number, folderId = INBOX): MessageSummary {
   return {
@@ -158,14 +151,9 @@ describe("actions on the open message", () => {
 });
 
 describe("POP3 accounts and moving", () => {
-  const pop: Account = {
-    ...account,
-    protocol: "pop3",
-    incoming: { ...account.incoming, host: "pop.example.org", port: 995 },
-    pop3: { leave_on_server: true, delete_after_days: null, delete_when_deleted_locally: true, check_every_minutes: 10 },
-  };
-  const projects: Folder = { id: 14, account_id: 7, path: "Projects", name: "Projects", role: null, unread: 0, total: 0, subscribed: true, delimiter: "/" };
-  const sub: Folder = { id: 15, account_id: 7, path: "Projects/2026", name: "2026", role: null, unread: 0, total: 0, subscribed: true, delimiter: "/" };
+  const pop = pop3Account({ id: 7 });
+  const projects = folder(14, "Projects", { account_id: 7 });
+  const sub = folder(15, "Projects/2026", { account_id: 7 });
 
   beforeEach(() => {
     vi.clearAllMocks();

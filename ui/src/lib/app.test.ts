@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Account } from "./bindings/Account";
 import type { Folder } from "./bindings/Folder";
+import { folder, imapAccount } from "./fixtures";
 
 const api = {
   listAccounts: vi.fn<() => Promise<Account[]>>(),
@@ -16,19 +17,11 @@ vi.mock("./api", () => api);
 
 const { AppState } = await import("./app.svelte");
 
-const account: Account = {
-  id: 7,
-  display_name: "Ada",
-  email: "ada@example.org",
-  protocol: "imap",
-  incoming: { host: "imap.example.org", port: 993, security: "tls", username: "ada@example.org", trusted_cert: null },
-  pop3: null,
-  smtp: { host: "smtp.example.org", port: 465, security: "tls", username: "ada@example.org", trusted_cert: null },
-};
+const account = imapAccount({ id: 7 });
 
 const folders: Folder[] = [
-  { id: 11, account_id: 7, path: "Sent", name: "Sent", role: "sent", unread: 0, total: 3, subscribed: true, delimiter: "/" },
-  { id: 10, account_id: 7, path: "INBOX", name: "INBOX", role: "inbox", unread: 2, total: 5, subscribed: true, delimiter: "/" },
+  folder(11, "Sent", { account_id: 7, role: "sent", total: 3 }),
+  folder(10, "INBOX", { account_id: 7, role: "inbox", unread: 2, total: 5 }),
 ];
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -176,7 +169,7 @@ describe("AppState", () => {
   });
 
   it("goes back to the inbox when the shown folder is unsubscribed, and hides it", async () => {
-    const work: Folder = { id: 12, account_id: 7, path: "Work", name: "Work", delimiter: "/", role: null, unread: 0, total: 1, subscribed: true };
+    const work = folder(12, "Work", { account_id: 7, total: 1 });
     api.listFolders.mockResolvedValue([...folders, work]);
     const app = new AppState();
     await app.start();

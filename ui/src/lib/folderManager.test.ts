@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
 import type { Folder } from "./bindings/Folder";
 import { userError } from "./errors";
+import { folder } from "./fixtures";
 
 const api = {
   createFolder: vi.fn<(accountId: number, parentId: number | null, name: string) => Promise<Folder>>(),
@@ -15,11 +16,6 @@ vi.mock("./api", () => api);
 
 const { FolderManager } = await import("./folderManager.svelte");
 const { BodyPolicyForm } = await import("./bodyPolicyForm.svelte");
-
-function folder(id: number, path: string, extra: Partial<Folder> = {}): Folder {
-  const name = path.split("/").pop() ?? path;
-  return { id, account_id: 1, path, name, delimiter: "/", role: null, unread: 0, total: 0, subscribed: true, ...extra };
-}
 
 const inbox = folder(1, "INBOX", { role: "inbox" });
 const work = folder(2, "Work");

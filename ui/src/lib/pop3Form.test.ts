@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Pop3Settings } from "./bindings/Pop3Settings";
+import { DEFAULT_POP3 } from "./pop3Settings";
 
 const api = { setPop3Settings: vi.fn(async (_id: number, _s: Pop3Settings) => null) };
 vi.mock("./api", () => api);
 
 const { Pop3Form } = await import("./pop3Form.svelte");
 
-const saved: Pop3Settings = { leave_on_server: true, delete_after_days: null, delete_when_deleted_locally: true, check_every_minutes: 10 };
+const saved: Pop3Settings = { ...DEFAULT_POP3 };
 
 describe("Pop3Form", () => {
   beforeEach(() => vi.clearAllMocks());
