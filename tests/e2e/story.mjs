@@ -3,6 +3,7 @@
 // artifacts saved), waiting for what the window shows, the app's own commands, and the manual
 // account form.
 
+import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
 import {
   addUser, assertUiEmbedded, deliver, fatal, imapSearchSubject, log, poll, pop3List, saveFailureArtifacts,
@@ -162,6 +163,20 @@ export function scenario({ label, errors = ['error-banner', 'acct-error', 'compo
       await fill('smtp-port', srv.submissionsPort);
       await fill('smtp-username', user.email);
       await browser.$(tid('acct-submit')).click();
+    },
+
+    /**
+     * Presses the set-up's "Test" with a wrong password and waits for the explanation: an
+     * authentication failure that speaks of the password. Its text.
+     */
+    async testWithWrongPassword() {
+      await s.browser.$(tid('wizard-test')).click();
+      const error = await s.waitFor(tid('wizard-error'), { timeout: 60_000, what: 'the failed test', errors: [] });
+      const shown = (await error.getText()).replace(/\s+/g, ' ');
+      log(`error shown: ${shown}`);
+      assert.equal(await error.getAttribute('data-kind'), 'auth_failed', `not an authentication failure: ${shown}`);
+      assert.match(shown, /password/i);
+      return shown;
     },
 
     /** Waits for `user`'s account in the folder tree; its id. */
