@@ -19,44 +19,12 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$PETREL_ROOT"
 
-COUNT=${BENCH_COUNT:-10000}
-SEED=${BENCH_SEED:-1}
-REPS=${BENCH_REPS:-3}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 GETMAIL_REPS=${BENCH_GETMAIL_REPS:-1}
-servers=tests/servers/mailservers.sh
 
-if is_linux && have_apt; then apt_install time getmail6 fetchmail; fi
-for tool in /usr/bin/time getmail fetchmail; do
-  command -v "$tool" >/dev/null ||
-    die "$tool is missing (Debian: apt-get install time getmail6 fetchmail)"
-done
-tests/servers/install.sh
-log "building petrel-bench-pop3 and petrel-testkit (release)"
-cargo build --release ${CI:+--locked} -p petrel-bench -p petrel-testkit
-bin="$CARGO_TARGET_DIR/release"
-"$servers" status >/dev/null 2>&1 || { log "starting the test mail servers"; "$servers" start; }
-load_server_env
-host=${PETREL_TEST_HOST:-localhost}
-ca=$PETREL_TEST_CA_FILE
-doveadm() { command doveadm -c "$PETREL_TEST_DOVECOT_CONF" "$@"; }
-
-work=$(mktemp -d /tmp/petrel-bench-pop3.XXXXXX)
-user="pop3bench-$(date +%s)-$$@${PETREL_TEST_DOMAIN:-petrel.test}"
-password="bench-$RANDOM$RANDOM"
-cleanup() {
-  doveadm expunge -u "$user" mailbox INBOX all >/dev/null 2>&1 || true
-  doveadm purge -u "$user" >/dev/null 2>&1 || true
-  rm -rf -- "$work"
-}
-trap cleanup EXIT
-
-log "filling $user's INBOX with $COUNT corpus messages (seed $SEED)"
-"$bin/petrel-testkit" fill --user "$user" --password "$password" --count "$COUNT" --seed "$SEED" \
-  >"$work/fill.out" 2>"$work/fill.err" || { cat "$work/fill.err" >&2; die "fill failed"; }
-vsize=$(doveadm mailbox status -u "$user" vsize INBOX | sed 's/.*vsize=//')
-
-declare -A series
-add() { series[$1]="${series[$1]:-} $2"; }
+bench_tools "time getmail6 fetchmail" "/usr/bin/time getmail fetchmail"
+bench_setup pop3bench
 
 run_fetchmail() {
   local dir=$work/fetchmail
@@ -145,17 +113,6 @@ for r in $(seq "$REPS"); do
   log "round $r/$REPS: Petrel"; run_petrel
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
-
-sorted() { tr ' ' '\n' <<<"${series[$1]}" | grep -v '^$' | sort -g; }
-med() { sorted "$1" | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
-spread() { sorted "$1" | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s–%s", lo, hi}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<") ? v < l : v <= l; print ok ? "PASS" : "MISS"}'; }
-per_round() {
-  paste -d' ' <(tr ' ' '\n' <<<"${series[$1]}" | grep -v '^$') \
-    <(tr ' ' '\n' <<<"${series[$2]}" | grep -v '^$') |
-    awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}'
-}
 
 f=$(med fetchmail_s); g=$( [ -n "${series[getmail_s]:-}" ] && med getmail_s || echo nan); p=$(med petrel_s); r=$(ratio "$p" "$f")
 mb=$(awk -v b="$vsize" 'BEGIN {printf "%.1f", b / 1e6}')

@@ -15,53 +15,19 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$PETREL_ROOT"
 
-COUNT=${BENCH_COUNT:-10000}
-SEED=${BENCH_SEED:-1}
-REPS=${BENCH_REPS:-3}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 RESYNCS=${BENCH_RESYNCS:-5}
-servers=tests/servers/mailservers.sh
 
-# --- dependencies, build, servers ---------------------------------------------------------------
-if is_linux && have_apt; then apt_install time isync openssl; fi
-for tool in /usr/bin/time mbsync openssl; do
-  command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install time isync openssl)"
-done
-tests/servers/install.sh
-log "building petrel-bench-sync and petrel-testkit (release)"
-cargo build --release ${CI:+--locked} -p petrel-bench -p petrel-testkit
-bin="$CARGO_TARGET_DIR/release"
-"$servers" status >/dev/null 2>&1 || { log "starting the test mail servers"; "$servers" start; }
-load_server_env
-host=${PETREL_TEST_HOST:-localhost}
-ca=$PETREL_TEST_CA_FILE
-doveadm() { command doveadm -c "$PETREL_TEST_DOVECOT_CONF" "$@"; }
-
-work=$(mktemp -d /tmp/petrel-bench.XXXXXX)
-user="bench-$(date +%s)-$$@${PETREL_TEST_DOMAIN:-petrel.test}"
-password="bench-$RANDOM$RANDOM"
-cleanup() {
-  if [ -z "${BENCH_KEEP:-}" ]; then
-    doveadm expunge -u "$user" mailbox INBOX all >/dev/null 2>&1 || true
-    doveadm purge -u "$user" >/dev/null 2>&1 || true
-  fi
-  rm -rf -- "$work"
-}
-trap cleanup EXIT
-
-log "filling $user's INBOX with $COUNT corpus messages (seed $SEED)"
-"$bin/petrel-testkit" fill --user "$user" --password "$password" --count "$COUNT" --seed "$SEED" \
-  >"$work/fill.out" 2>"$work/fill.err" || { cat "$work/fill.err" >&2; die "fill failed"; }
+bench_tools "time isync openssl" "/usr/bin/time mbsync openssl"
+bench_setup bench
 cat "$work/fill.err" >&2
 exists=$(doveadm mailbox status -u "$user" messages INBOX | sed 's/.*messages=//')
-vsize=$(doveadm mailbox status -u "$user" vsize INBOX | sed 's/.*vsize=//')
 [ "$exists" -eq "$COUNT" ] || die "the INBOX holds $exists messages, not $COUNT"
 attachments=$(doveadm search -u "$user" mailbox INBOX header Content-Type multipart/mixed | wc -l)
 log "INBOX: $exists messages, $vsize bytes (RFC822 sizes), $attachments multipart/mixed"
 
 # --- the three contenders -----------------------------------------------------------------------
-declare -A series # name -> space-separated values
-
-add() { series[$1]="${series[$1]:-} $2"; }
 
 # A: the whole INBOX in one command, read to nowhere (bytes counted, the tagged OK checked).
 run_raw() {
@@ -144,18 +110,6 @@ done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -------------------------------------------------------------------------------------
-sorted() { tr ' ' '\n' <<<"${series[$1]}" | grep -v '^$' | sort -g; }
-med() { sorted "$1" | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
-spread() { sorted "$1" | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s–%s", lo, hi}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-# verdict VALUE OP LIMIT: PASS when VALUE OP LIMIT holds.
-verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {ok = (op == "<") ? v < l : v <= l; print ok ? "PASS" : "MISS"}'; }
-# per_round A B: the ratio A/B of each round, in round order.
-per_round() {
-  paste -d' ' <(tr ' ' '\n' <<<"${series[$1]}" | grep -v '^$') \
-    <(tr ' ' '\n' <<<"${series[$2]}" | grep -v '^$') |
-    awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}'
-}
 ms() { awk -v s="$1" 'BEGIN {printf "%.1f ms", s * 1000}'; }
 
 raw=$(med raw_s); mbs=$(med mbsync_s); bodies=$(med petrel_bodies_all)

@@ -97,25 +97,13 @@ async fn main() -> Result<()> {
 }
 
 async fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut it = args.into_iter();
-    let mut get = std::collections::HashMap::new();
-    while let Some(k) = it.next() {
-        let Some(name) = k.strip_prefix("--") else {
-            bail!("unexpected {k:?}\n{USAGE}");
-        };
-        get.insert(name.to_string(), it.next().context("a value is missing")?);
-    }
-    let mut take = |k: &str| {
-        get.remove(k)
-            .with_context(|| format!("--{k} missing\n{USAGE}"))
-    };
-    let data_dir: std::path::PathBuf = take("data-dir")?.into();
-    let host = take("host")?;
-    let imaps: u16 = take("imaps-port")?.parse()?;
-    let smtps: u16 = take("smtps-port")?.parse()?;
-    let user = take("user")?;
-    let password = take("password")?;
+    let mut f = petrel_bench::Flags::parse(USAGE)?;
+    let data_dir: std::path::PathBuf = f.take("data-dir")?.into();
+    let host = f.take("host")?;
+    let imaps: u16 = f.parse_value("imaps-port")?;
+    let smtps: u16 = f.parse_value("smtps-port")?;
+    let user = f.take("user")?;
+    let password = f.take("password")?;
     if data_dir.exists() {
         bail!(
             "{} exists: a fresh data folder is needed",

@@ -7,7 +7,8 @@
 
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+use petrel_bench::{peak_rss_mb, Flags};
 use petrel_engine::engine::server;
 use petrel_engine::model::{FolderRole, IncomingProtocol, NewAccount, Pop3Settings, Security};
 use petrel_engine::secrets::Secrets;
@@ -16,41 +17,15 @@ use petrel_engine::Engine;
 const USAGE: &str = "usage: petrel-bench-pop3 --data-dir DIR --host HOST --pop3s-port P \
 --smtps-port P --user EMAIL --password PW";
 
-fn args() -> Result<std::collections::HashMap<String, String>> {
-    let mut it = std::env::args().skip(1);
-    let mut get = std::collections::HashMap::new();
-    while let Some(k) = it.next() {
-        let Some(name) = k.strip_prefix("--") else {
-            bail!("unexpected {k:?}\n{USAGE}");
-        };
-        let v = it
-            .next()
-            .with_context(|| format!("--{name} needs a value"))?;
-        get.insert(name.to_string(), v);
-    }
-    Ok(get)
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
-    let mut a = args()?;
-    let mut take = |k: &str| {
-        a.remove(k)
-            .with_context(|| format!("--{k} missing\n{USAGE}"))
-    };
-    let data_dir: std::path::PathBuf = take("data-dir")?.into();
-    let host = take("host")?;
-    let pop3s_port: u16 = take("pop3s-port")?.parse()?;
-    let smtps_port: u16 = take("smtps-port")?.parse()?;
-    let user = take("user")?;
-    let password = take("password")?;
+    let mut f = Flags::parse(USAGE)?;
+    let data_dir: std::path::PathBuf = f.take("data-dir")?.into();
+    let host = f.take("host")?;
+    let pop3s_port: u16 = f.parse_value("pop3s-port")?;
+    let smtps_port: u16 = f.parse_value("smtps-port")?;
+    let user = f.take("user")?;
+    let password = f.take("password")?;
 
     let engine = Engine::open(&data_dir, Secrets::file(data_dir.join("secrets.json")))?;
     let account = engine

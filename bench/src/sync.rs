@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use petrel_bench::{peak_rss_mb, Flags};
 use petrel_engine::engine::server;
 use petrel_engine::imap::{Connection, SyncMode};
 use petrel_engine::model::{EngineEvent, FolderRole, IncomingProtocol, NewAccount, Security};
@@ -32,29 +33,15 @@ struct Args {
 }
 
 fn args() -> Result<Args> {
-    let mut it = std::env::args().skip(1);
-    let mut get = std::collections::HashMap::new();
-    while let Some(k) = it.next() {
-        let Some(name) = k.strip_prefix("--") else {
-            bail!("unexpected {k:?}\n{USAGE}");
-        };
-        let v = it
-            .next()
-            .with_context(|| format!("--{name} needs a value"))?;
-        get.insert(name.to_string(), v);
-    }
-    let mut take = |k: &str| {
-        get.remove(k)
-            .with_context(|| format!("--{k} missing\n{USAGE}"))
-    };
+    let mut f = Flags::parse(USAGE)?;
     Ok(Args {
-        data_dir: take("data-dir")?.into(),
-        host: take("host")?,
-        imaps_port: take("imaps-port")?.parse()?,
-        smtps_port: take("smtps-port")?.parse()?,
-        user: take("user")?,
-        password: take("password")?,
-        resyncs: take("resyncs").map_or(Ok(5), |v| v.parse())?,
+        data_dir: f.take("data-dir")?.into(),
+        host: f.take("host")?,
+        imaps_port: f.parse_value("imaps-port")?,
+        smtps_port: f.parse_value("smtps-port")?,
+        user: f.take("user")?,
+        password: f.take("password")?,
+        resyncs: f.parse_or("resyncs", 5)?,
     })
 }
 
@@ -73,14 +60,6 @@ fn secs(d: Duration) -> String {
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-/// Peak resident set size of this process so far, in MB (Linux: VmHWM).
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
 
 #[tokio::main]
