@@ -210,8 +210,12 @@ impl Error {
         let mut detail = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(s) = source {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
+            // A source the message already quotes is not said twice.
+            let words = s.to_string();
+            if !detail.contains(&words) {
+                detail.push_str(": ");
+                detail.push_str(&words);
+            }
             source = s.source();
         }
         let certificate = match self {

@@ -404,6 +404,8 @@ async fn an_unreachable_server_keeps_the_message_across_a_restart_then_it_goes_o
     .await;
     assert_eq!(waiting[0].id, id);
     assert!(waiting[0].reason.is_some(), "why it waits: {waiting:?}");
+    let reason = waiting[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("connection"), "in plain words: {reason}");
     assert!(waiting[0].next_attempt.is_some());
     assert_eq!(count(s, &user, "INBOX"), 0);
 

@@ -323,8 +323,12 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         let mut s = text.clone();
         let mut src = std::error::Error::source(&e);
         while let Some(inner) = src {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
+            // lettre's sources repeat each other's words: each is said once.
+            let words = inner.to_string();
+            if !s.contains(&words) {
+                s.push_str(": ");
+                s.push_str(&words);
+            }
             src = inner.source();
         }
         s
