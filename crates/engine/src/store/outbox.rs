@@ -380,3 +380,118 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IncomingProtocol, NewAccount, Security, ServerSettings};
+
+    fn store(dir: &tempfile::TempDir) -> (Store, i64) {
+        let store = Store::open(&dir.path().join("petrel.sqlite3")).unwrap();
+        let settings = ServerSettings {
+            host: "mail.example.org".into(),
+            port: 465,
+            security: Security::Tls,
+            username: "ann@example.org".into(),
+            trusted_cert: None,
+        };
+        let account = store
+            .insert_account(&NewAccount {
+                display_name: "Ann".into(),
+                email: "ann@example.org".into(),
+                password: String::new(),
+                protocol: IncomingProtocol::Imap,
+                incoming: settings.clone(),
+                smtp: settings,
+                pop3: None,
+            })
+            .unwrap();
+        (store, account.id)
+    }
+
+    fn queue(store: &Store, account_id: i64, send_after: i64) -> i64 {
+        store
+            .queue_outgoing(&NewOutgoing {
+                account_id,
+                message_id: "<m@example.org>",
+                raw: b"Subject: x\r\n\r\nx\r\n",
+                envelope_from: "ann@example.org",
+                envelope_to: &["bo@example.org".to_string()],
+                draft: "{}",
+                subject: "x",
+                send_after,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn undo_is_possible_only_before_the_first_attempt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account) = store(&dir);
+        let now = now_ms();
+        let a = queue(&store, account, now + 5_000);
+        // Not due during its undo time; taken back.
+        assert_eq!(store.claim_due(account, now).unwrap(), None);
+        assert_eq!(store.outbox_next_due(account).unwrap(), Some(now + 5_000));
+        assert!(matches!(
+            store.outbox_take_back(a, now).unwrap(),
+            TakeBack::Taken { .. }
+        ));
+        assert_eq!(store.outbox_take_back(a, now).unwrap(), TakeBack::Missing);
+
+        // Due: claimed once (a second claim finds nothing), then too late to undo.
+        let b = queue(&store, account, now);
+        assert_eq!(
+            store.outbox_take_back(b, now).unwrap(),
+            TakeBack::TooLate(OutboxState::Queued)
+        );
+        let claimed = store.claim_due(account, now).unwrap().unwrap();
+        assert_eq!((claimed.id, claimed.attempts), (b, 1));
+        assert_eq!(claimed.envelope_to, ["bo@example.org"]);
+        assert_eq!(store.claim_due(account, now).unwrap(), None);
+        assert_eq!(store.claim(b, now).unwrap(), None);
+        assert_eq!(
+            store.outbox_take_back(b, now).unwrap(),
+            TakeBack::TooLate(OutboxState::Sending)
+        );
+
+        // A run that ended mid-send: queued again, due at once, still not undoable.
+        assert_eq!(store.outbox_recover(account).unwrap(), 1);
+        let listed = store.outbox(account).unwrap();
+        assert_eq!(listed[0].state, OutboxState::Queued);
+        assert!(listed[0].reason.is_some());
+        let again = store.claim_due(account, now_ms()).unwrap().unwrap();
+        assert_eq!(again.attempts, 2);
+
+        // A passing failure waits for its time; a refusal waits for the user.
+        store
+            .outbox_deferred(b, now + 60_000, "offline", "detail")
+            .unwrap();
+        assert_eq!(store.claim_due(account, now).unwrap(), None);
+        assert!(store.outbox_retry(b, now).unwrap());
+        store.claim(b, now).unwrap().unwrap();
+        store.outbox_failed(b, "refused", "550").unwrap();
+        let listed = store.outbox(account).unwrap();
+        assert_eq!(
+            (listed[0].state, listed[0].next_attempt),
+            (OutboxState::Failed, None)
+        );
+        assert_eq!(store.claim_due(account, now_ms()).unwrap(), None);
+        // Refused: can be taken back to fix it.
+        assert!(matches!(
+            store.outbox_take_back(b, now).unwrap(),
+            TakeBack::Taken { .. }
+        ));
+
+        // Accepted: out of the list, waiting only for its Sent copy; not deletable.
+        let c = queue(&store, account, now);
+        store.claim(c, now).unwrap().unwrap();
+        store.outbox_accepted(c).unwrap();
+        assert!(store.outbox(account).unwrap().is_empty());
+        assert_eq!(store.sent_copy_count(account).unwrap(), 1);
+        assert!(!store.outbox_delete(c).unwrap());
+        assert!(!store.outbox_retry(c, now).unwrap());
+        store.outbox_forget(c).unwrap();
+        assert!(store.sent_copies(account).unwrap().is_empty());
+    }
+}
