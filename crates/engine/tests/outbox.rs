@@ -266,26 +266,6 @@ async fn a_refused_recipient_keeps_the_message_with_the_reason() {
     background.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_too_large_message_is_refused_for_good() {
-    let t = setup("obbig", "Big", 0).await;
-    // Above the test Postfix's message_size_limit (50 MB).
-    let body = "0123456789abcdef".repeat(52 << 16);
-    let e = t
-        .engine
-        .send_now(message(t.account.id, &t.user.email, "Too big", &body))
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::SendRejected, "{e}");
-    let listed = t.engine.outbox(t.account.id).unwrap();
-    assert_eq!(listed[0].state, OutboxState::Failed);
-    let reason = listed[0].reason.clone().unwrap_or_default();
-    assert!(
-        reason.contains("too big") && reason.contains("552"),
-        "{reason}"
-    );
-}
-
 // ---- a relay to the submission port that can be down or stall
 
 const PASS: u8 = 0;
