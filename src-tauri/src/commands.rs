@@ -3,7 +3,7 @@
 
 use petrel_engine::model::{
     Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
-    MessageView, NewAccount, OutgoingMessage, Pop3Settings, UserError,
+    MessageView, NewAccount, OutboxMessage, OutgoingMessage, Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -122,9 +122,36 @@ pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<Co
     Ok(engine.reply_draft(message_id).await?)
 }
 
+/// Sends a message: stored in the outbox at once and sent after the undo delay. Returns the
+/// outbox id, for `unsend_message`.
 #[tauri::command]
-pub async fn send_message(engine: State<'_, Engine>, message: OutgoingMessage) -> Reply<()> {
-    engine.send(message).await?;
+pub fn send_message(engine: State<'_, Engine>, message: OutgoingMessage) -> Reply<i64> {
+    Ok(engine.send(message)?)
+}
+
+/// Undo send: takes the message back within the undo delay; returns the composer's fields.
+#[tauri::command]
+pub fn unsend_message(engine: State<'_, Engine>, outbox_id: i64) -> Reply<OutgoingMessage> {
+    Ok(engine.unsend(outbox_id)?)
+}
+
+/// The account's messages not yet accepted by the server.
+#[tauri::command]
+pub fn list_outbox(engine: State<'_, Engine>, account_id: i64) -> Reply<Vec<OutboxMessage>> {
+    Ok(engine.outbox(account_id)?)
+}
+
+/// Sends a queued or failed message again now.
+#[tauri::command]
+pub fn retry_outbox(engine: State<'_, Engine>, outbox_id: i64) -> Reply<()> {
+    engine.retry_outbox(outbox_id)?;
+    Ok(())
+}
+
+/// Deletes a queued or failed message from the outbox, unsent.
+#[tauri::command]
+pub fn delete_outbox(engine: State<'_, Engine>, outbox_id: i64) -> Reply<()> {
+    engine.delete_outbox(outbox_id)?;
     Ok(())
 }
 

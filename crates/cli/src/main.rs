@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use petrel_engine::engine::{default_pop3_port, server};
 use petrel_engine::model::{
-    Account, IncomingProtocol, NewAccount, OutgoingMessage, Pop3Settings, Security,
+    Account, IncomingProtocol, NewAccount, OutboxState, OutgoingMessage, Pop3Settings, Security,
 };
 use petrel_engine::Engine;
 
@@ -64,6 +64,16 @@ enum Command {
         subject: String,
         #[arg(long)]
         body: Option<String>,
+    },
+    /// List the messages not sent yet (queued, or refused with the server's reason); --retry ID
+    /// sends one again now, --delete ID deletes it unsent.
+    Outbox {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, conflicts_with = "delete")]
+        retry: Option<i64>,
+        #[arg(long)]
+        delete: Option<i64>,
     },
 }
 
@@ -407,8 +417,10 @@ async fn run(cli: Cli) -> Result<()> {
                     s
                 }
             };
+            // No undo delay here: the command waits for the server's answer. A message the
+            // server could not take stays in the outbox; the app sends it later.
             engine
-                .send(OutgoingMessage {
+                .send_now(OutgoingMessage {
                     account_id: a.id,
                     to,
                     cc,
@@ -417,8 +429,54 @@ async fn run(cli: Cli) -> Result<()> {
                     in_reply_to: None,
                 })
                 .await
-                .map_err(plain)?;
+                .map_err(|e| {
+                    plain(e).context(
+                        "not sent; the message is kept in the outbox (the app retries it, or \
+                         shows why the server refused it)",
+                    )
+                })?;
             println!("Sent.");
+        }
+        Command::Outbox {
+            account,
+            retry,
+            delete,
+        } => {
+            let a = find_account(&engine, account.as_deref())?;
+            if let Some(id) = retry {
+                engine.retry_outbox(id).map_err(plain)?;
+                engine.deliver_now(id).await.map_err(plain)?;
+                println!("Sent.");
+            } else if let Some(id) = delete {
+                engine.delete_outbox(id).map_err(plain)?;
+                println!("Deleted from the outbox.");
+            } else {
+                let list = engine.outbox(a.id).map_err(plain)?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&list)?);
+                } else if list.is_empty() {
+                    println!("The outbox is empty.");
+                } else {
+                    for m in list {
+                        let state = match m.state {
+                            OutboxState::Failed => "refused",
+                            OutboxState::Sending => "sending",
+                            _ if m.attempts > 0 => "waiting",
+                            _ => "queued",
+                        };
+                        println!(
+                            "{:>6}  {:<8} {}  → {}",
+                            m.id,
+                            state,
+                            m.subject,
+                            m.recipients.join(", ")
+                        );
+                        if let Some(reason) = m.reason {
+                            println!("        {reason}");
+                        }
+                    }
+                }
+            }
         }
     }
     Ok(())

@@ -111,6 +111,45 @@ fn add_sync_list_show_send() {
     servers
         .wait_for_messages(&user.email, "INBOX", 14, std::time::Duration::from_secs(20))
         .expect("the sent message arrives");
+    let (ok, out, err) = petrel(d, servers, &["outbox"], "");
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("The outbox is empty."), "{out}");
+
+    // A refused recipient: not sent, kept in the outbox with the server's reason, then deleted.
+    let nobody = format!("nobody-cli@{}", servers.domain);
+    let (ok, out, err) = petrel(
+        d,
+        servers,
+        &[
+            "send",
+            "--to",
+            &nobody,
+            "--subject",
+            "To nobody",
+            "--body",
+            "?",
+        ],
+        "",
+    );
+    assert!(!ok, "{out}{err}");
+    assert!(err.contains("kept in the outbox"), "{err}");
+    assert!(err.contains("Recipient address rejected"), "{err}");
+    let (ok, out, err) = petrel(d, servers, &["outbox"], "");
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("refused") && out.contains("To nobody"),
+        "{out}"
+    );
+    let id = out.split_whitespace().next().expect("an id").to_string();
+    let (ok, out, err) = petrel(d, servers, &["outbox", "--retry", &id], "");
+    assert!(
+        !ok && err.contains("Recipient address rejected"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = petrel(d, servers, &["outbox", "--delete", &id], "");
+    assert!(ok, "{out}{err}");
+    let (_, out, _) = petrel(d, servers, &["outbox"], "");
+    assert!(out.contains("The outbox is empty."), "{out}");
 
     // A wrong password is refused with plain words and saves nothing.
     let other = tempfile::tempdir().expect("tmp");

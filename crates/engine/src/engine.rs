@@ -14,8 +14,8 @@ use crate::imap;
 use crate::mime;
 use crate::model::{
     Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder,
-    FolderRole, IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage,
-    Pop3Settings, Security, ServerSettings,
+    FolderRole, IncomingProtocol, MessagePage, MessageView, NewAccount, Pop3Settings, Security,
+    ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -55,6 +55,10 @@ struct Inner {
     replay_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Bumped whenever an operation is queued, to wake the replayers.
     queued: tokio::sync::watch::Sender<u64>,
+    /// Bumped whenever the outbox changes, to wake the senders.
+    outbox: tokio::sync::watch::Sender<u64>,
+    /// How long a sent message waits in the outbox before it is handed to the server.
+    undo_delay: Mutex<std::time::Duration>,
 }
 
 /// What a sync of one account did.
@@ -91,6 +95,8 @@ impl Engine {
                 accounts_changed: tokio::sync::Notify::new(),
                 replay_locks: Mutex::new(HashMap::new()),
                 queued: tokio::sync::watch::channel(0).0,
+                outbox: tokio::sync::watch::channel(0).0,
+                undo_delay: Mutex::new(crate::sync::DEFAULT_UNDO_DELAY),
             }),
         })
     }
@@ -296,6 +302,35 @@ impl Engine {
     /// Wakes the replayers: an operation was queued.
     pub(crate) fn operations_queued(&self) {
         self.inner.queued.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes the senders: the outbox changed.
+    pub(crate) fn outbox_wake(&self) {
+        self.inner.outbox.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Changes whenever the outbox changes.
+    pub(crate) fn outbox_watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.outbox.subscribe()
+    }
+
+    /// How long [`Engine::send`] keeps a message back so that it can be taken back
+    /// ([`Engine::unsend`]); 5 s unless set.
+    pub fn undo_delay(&self) -> std::time::Duration {
+        *self
+            .inner
+            .undo_delay
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets the undo delay for messages sent from now on (zero: none).
+    pub fn set_undo_delay(&self, delay: std::time::Duration) {
+        *self
+            .inner
+            .undo_delay
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = delay;
     }
 
     /// Changes whenever an operation is queued.
@@ -656,75 +691,6 @@ impl Engine {
         let view = self.message(message_id).await?;
         let loc = self.inner.store.message_location(message_id)?;
         Ok(mime::reply_draft(loc.account_id, &view))
-    }
-
-    /// Sends a message through the account's SMTP server, then files a copy in its Sent folder.
-    pub async fn send(&self, out: OutgoingMessage) -> Result<()> {
-        let account = self.inner.store.account(out.account_id)?;
-        let threading = match out.in_reply_to {
-            Some(parent) => {
-                let (mid, refs) = self.inner.store.threading(parent)?;
-                mime::threading_for(mid.as_deref(), &refs)
-            }
-            None => None,
-        };
-        let message = mime::build_message(&account.display_name, &account.email, &out, threading)?;
-        let password = self.password(account.id).await?;
-        smtp::send(&self.inner.tls, &account.smtp, &password, &message).await?;
-        // The message is out; a failed Sent copy must not make it look unsent.
-        if let Err(e) = self
-            .file_in_sent(&account, &password, &message.formatted())
-            .await
-        {
-            tracing::warn!("the sent message could not be copied to Sent: {e}");
-        }
-        Ok(())
-    }
-
-    async fn file_in_sent(&self, account: &Account, password: &str, raw: &[u8]) -> Result<()> {
-        let Some(sent) = self
-            .inner
-            .store
-            .folder_by_role(account.id, FolderRole::Sent)?
-        else {
-            return Ok(());
-        };
-        if account.protocol == IncomingProtocol::Pop3 {
-            let size = u32::try_from(raw.len()).unwrap_or(u32::MAX);
-            let flags = mime::Flags {
-                seen: true,
-                ..mime::Flags::default()
-            };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            let mut message = mime::parse_headers(0, raw, flags, now, size);
-            let parsed = mime::parse_body(raw.to_vec());
-            message.has_attachments = parsed.has_attachments;
-            self.inner.store.insert_local_message(
-                sent.id,
-                &message,
-                &parsed.body,
-                &parsed.snippet,
-            )?;
-            self.emit(EngineEvent::FolderChanged {
-                account_id: account.id,
-                folder_id: sent.id,
-            });
-            return Ok(());
-        }
-        let mut conn =
-            imap::Connection::connect(&self.inner.tls, &account.incoming, password).await?;
-        let host = conn.host.clone();
-        imap::within(
-            &host,
-            conn.session.append(&sent.path, Some("(\\Seen)"), None, raw),
-        )
-        .await?
-        .map_err(|e| imap::imap_error(&host, e))?;
-        conn.logout().await;
-        Ok(())
     }
 }
 

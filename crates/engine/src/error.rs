@@ -76,6 +76,9 @@ pub enum Error {
     NotFound(String),
     #[error("the server refused the message: {0}")]
     SendRejected(String),
+    /// A 4xx answer from the outgoing server: not now, maybe later.
+    #[error("{server} could not take the message now: {detail}")]
+    SendDeferred { server: String, detail: String },
     /// A change the user made (flags, move, delete…) that the server refused for good.
     #[error("{server} refused to {what}: {detail}")]
     ChangeRefused {
@@ -83,6 +86,9 @@ pub enum Error {
         what: String,
         detail: String,
     },
+    /// Undo send asked for too late.
+    #[error("too late to undo: {0}")]
+    TooLateToUndo(String),
     /// A change that needs the server (folder changes) while it cannot be reached.
     #[error("could not {what}: the server cannot be reached: {detail}")]
     Offline { what: String, detail: String },
@@ -120,6 +126,8 @@ impl Error {
             Error::SaveFailed { .. } => ErrorKind::Storage,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SendRejected(_) => ErrorKind::SendRejected,
+            Error::SendDeferred { .. } => ErrorKind::TryLater,
+            Error::TooLateToUndo(_) => ErrorKind::TooLate,
             Error::ChangeRefused { .. } => ErrorKind::Protocol,
             Error::Offline { .. } => ErrorKind::ConnectionRefused,
             Error::Internal(_) => ErrorKind::Internal,
@@ -178,6 +186,10 @@ impl Error {
             Error::InvalidInput(msg) => msg.clone(),
             Error::NotFound(what) => format!("{what} no longer exists."),
             Error::SendRejected(reason) => format!("The server refused to send the message: {reason}"),
+            Error::SendDeferred { server, .. } => format!(
+                "{server} could not take the message right now. Petrel will try again."
+            ),
+            Error::TooLateToUndo(why) => format!("It is too late to undo: {why}."),
             Error::ChangeRefused { server, what, .. } => format!(
                 "{server} refused to {what}. The folder now shows again what the server has."
             ),
@@ -198,8 +210,12 @@ impl Error {
         let mut detail = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(s) = source {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
+            // A source the message already quotes is not said twice.
+            let words = s.to_string();
+            if !detail.contains(&words) {
+                detail.push_str(": ");
+                detail.push_str(&words);
+            }
             source = s.source();
         }
         let certificate = match self {

@@ -304,6 +304,74 @@ pub struct OutgoingMessage {
     pub in_reply_to: Option<i64>,
 }
 
+/// Where a message in the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum OutboxState {
+    /// Waiting: for the undo delay to pass (`send_after`), or for the next attempt after a
+    /// passing failure (`reason` then says what failed).
+    Queued,
+    /// Being handed to the outgoing server right now.
+    Sending,
+    /// The server refused it for good; `reason` says why. It stays until the user sends it again
+    /// or deletes it.
+    Failed,
+    /// Accepted by the server; its copy for the Sent folder is being filed.
+    Sent,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Failed => "failed",
+            OutboxState::Sent => "sent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OutboxState> {
+        Some(match s {
+            "queued" => OutboxState::Queued,
+            "sending" => OutboxState::Sending,
+            "failed" => OutboxState::Failed,
+            "sent" => OutboxState::Sent,
+            _ => return None,
+        })
+    }
+}
+
+/// A message in the outbox: sent by the user, not yet accepted by the outgoing server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OutboxMessage {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account_id: i64,
+    pub subject: String,
+    /// The envelope's recipients (To and Cc).
+    pub recipients: Vec<String>,
+    pub state: OutboxState,
+    /// How many times sending was tried.
+    pub attempts: u32,
+    /// Why the last attempt failed, in plain words (a refusal for `failed`, a passing problem
+    /// for `queued`).
+    pub reason: Option<String>,
+    /// The technical detail behind `reason` (the server's own words).
+    pub detail: Option<String>,
+    /// Until then (milliseconds since the Unix epoch) the user can still take it back.
+    #[ts(type = "number")]
+    pub send_after: i64,
+    /// When the next attempt is due (milliseconds since the Unix epoch); `None` unless queued.
+    #[ts(type = "number | null")]
+    pub next_attempt: Option<i64>,
+    /// When the user sent it (milliseconds since the Unix epoch).
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
 /// A composer pre-filled for a reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -363,6 +431,11 @@ pub enum EngineEvent {
         #[ts(type = "number")]
         account_id: i64,
     },
+    /// The account's outbox changed (a message queued, taken back, sent, failed or deleted).
+    OutboxChanged {
+        #[ts(type = "number")]
+        account_id: i64,
+    },
 }
 
 /// What kind of failure, so the UI can pick an icon or an action.
@@ -386,6 +459,8 @@ pub enum ErrorKind {
     /// The server is busy or has a passing problem (POP3 `[IN-USE]`, `[SYS/TEMP]`,
     /// `[LOGIN-DELAY]`): the same thing will likely work later, nothing needs changing.
     TryLater,
+    /// Undo send asked for after the undo time, or once sending started.
+    TooLate,
     Internal,
 }
 

@@ -111,7 +111,7 @@ async fn untrusted_certificate_is_explained_then_pinned() {
     let report = engine.sync_account(account.id).await.expect("sync");
     assert_eq!(report.new_messages, 3);
     engine
-        .send(OutgoingMessage {
+        .send_now(OutgoingMessage {
             account_id: account.id,
             to: user.email.clone(),
             cc: String::new(),

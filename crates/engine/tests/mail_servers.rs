@@ -142,7 +142,7 @@ async fn add_account_sync_read_reply_over_implicit_tls() {
     assert!(draft.body.contains("> Hello from the test."));
     draft.to = user.email.clone();
     t.engine
-        .send(OutgoingMessage {
+        .send_now(OutgoingMessage {
             account_id: account.id,
             to: draft.to,
             cc: String::new(),
@@ -202,7 +202,7 @@ async fn starttls_on_both_sides() {
     let report = t.engine.sync_account(account.id).await.unwrap();
     assert_eq!(report.new_messages, 5);
     t.engine
-        .send(OutgoingMessage {
+        .send_now(OutgoingMessage {
             account_id: account.id,
             to: user.email.clone(),
             cc: String::new(),

@@ -355,9 +355,13 @@ async fn drafts_and_sent_copies_go_to_local_folders() {
     engine.discard_draft(draft).unwrap();
     assert_eq!(engine.messages(drafts, 0, 10).unwrap().total, 0);
 
-    engine.send(out).await.expect("send");
+    engine.send_now(out).await.expect("send");
     let page = engine.messages(sent, 0, 10).unwrap();
-    assert_eq!(page.total, 1);
+    assert_eq!(page.total, 1, "the Sent copy is in the local Sent folder");
+    assert!(
+        engine.outbox(account.id).unwrap().is_empty(),
+        "nothing left in the outbox"
+    );
     assert_eq!(page.items[0].subject, "Draft two");
     // And it arrived, through Postfix, in the POP3 mailbox.
     s.wait_for_messages(&user.email, "INBOX", 1, Duration::from_secs(20))

@@ -17,6 +17,7 @@ import type { Folder } from "./bindings/Folder";
 import type { MessagePage } from "./bindings/MessagePage";
 import type { MessageView } from "./bindings/MessageView";
 import type { NewAccount } from "./bindings/NewAccount";
+import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { Pop3Settings } from "./bindings/Pop3Settings";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import { toUserError } from "./errors";
@@ -113,8 +114,35 @@ export function replyDraft(messageId: number): Promise<ComposeDraft> {
   return call("reply_draft", { messageId });
 }
 
-export function sendMessage(message: OutgoingMessage): Promise<null> {
+/**
+ * Sends a message: stored in the outbox at once (nothing is lost if sending fails) and handed to
+ * the server after the undo delay. Resolves to the outbox id, for `unsendMessage`.
+ */
+export function sendMessage(message: OutgoingMessage): Promise<number> {
   return call("send_message", { message });
+}
+
+/**
+ * Undo send: takes the message back within the undo delay (or after the server refused it) and
+ * resolves to the composer's fields; rejects with kind `too_late` once it is too late.
+ */
+export function unsendMessage(outboxId: number): Promise<OutgoingMessage> {
+  return call("unsend_message", { outboxId });
+}
+
+/** The account's messages the server has not accepted yet (queued, sending, failed with a reason). */
+export function listOutbox(accountId: number): Promise<OutboxMessage[]> {
+  return call("list_outbox", { accountId });
+}
+
+/** Sends a queued or failed message again now. */
+export function retryOutbox(outboxId: number): Promise<null> {
+  return call("retry_outbox", { outboxId });
+}
+
+/** Deletes a queued or failed message from the outbox, unsent. */
+export function deleteOutbox(outboxId: number): Promise<null> {
+  return call("delete_outbox", { outboxId });
 }
 
 /**

@@ -37,6 +37,10 @@ pub struct Provider {
     pub notes: Vec<String>,
     #[serde(default)]
     pub unsupported: Option<String>,
+    /// The provider's outgoing server files every message it sends in the Sent folder itself:
+    /// a mail program must not APPEND a copy too (it would be there twice).
+    #[serde(default)]
+    pub saves_sent: bool,
     #[serde(default)]
     pub incoming: Vec<ServerEntry>,
     #[serde(default)]
@@ -109,6 +113,16 @@ fn parse(text: &str) -> Result<Vec<Provider>, String> {
     Ok(table.provider)
 }
 
+/// Whether the outgoing server `smtp_host` belongs to a provider that files sent mail in the
+/// Sent folder itself (`saves_sent`).
+pub fn saves_sent_copy(smtp_host: &str) -> bool {
+    let host = smtp_host.trim_end_matches('.');
+    all().is_ok_and(|all| {
+        all.iter()
+            .any(|p| p.saves_sent && p.outgoing.iter().any(|s| s.host.eq_ignore_ascii_case(host)))
+    })
+}
+
 /// The provider serving addresses `@domain`.
 pub fn by_domain(domain: &str) -> Option<&'static Provider> {
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
@@ -174,6 +188,14 @@ impl Provider {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn gmail_files_sent_mail_itself_and_others_do_not() {
+        assert!(saves_sent_copy("smtp.gmail.com"));
+        assert!(saves_sent_copy("SMTP.gmail.com."));
+        assert!(!saves_sent_copy("smtp.fastmail.com"));
+        assert!(!saves_sent_copy("mail.example.org"));
+    }
 
     #[test]
     fn the_bundled_table_parses_and_is_consistent() {

@@ -70,24 +70,25 @@ pub async fn check_login(tls: &Tls, settings: &ServerSettings, password: &str) -
     }
 }
 
-/// Sends a finished message to its envelope recipients.
+/// Sends a finished message (`raw`, RFC 5322 with CRLF line ends) to its envelope recipients.
 pub async fn send(
     tls: &Tls,
     settings: &ServerSettings,
     password: &str,
-    message: &lettre::Message,
+    envelope: &lettre::address::Envelope,
+    raw: &[u8],
 ) -> Result<()> {
     if let Some(pin) = settings.trusted_cert.as_deref() {
         let mut conn = connect_pinned(tls, settings, pin, password).await?;
         let sent = conn
-            .send(message.envelope(), &message.formatted())
+            .send(envelope, raw)
             .await
             .map_err(|e| classify(settings, e));
         let _ = conn.quit().await;
         return sent.map(|_| ());
     }
     let t = transport(settings, password)?;
-    match t.send(message.clone()).await {
+    match t.send_raw(envelope, raw).await {
         Ok(_) => Ok(()),
         Err(e) => Err(explain(tls, settings, e).await),
     }
@@ -303,6 +304,18 @@ fn server_name(settings: &ServerSettings) -> String {
     format!("The outgoing server {}", settings.host)
 }
 
+/// The server's own words from lettre's "permanent error (550): 5.1.1 <…>: …", with the code
+/// moved to the end: "5.1.1 <…>: … (550)".
+fn server_words(chain: &str) -> String {
+    let Some(rest) = chain.strip_prefix("permanent error (") else {
+        return chain.to_string();
+    };
+    match rest.split_once("): ") {
+        Some((code, words)) if !words.trim().is_empty() => format!("{} ({code})", words.trim()),
+        _ => chain.to_string(),
+    }
+}
+
 fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
     let host = settings.host.clone();
     let text = e.to_string();
@@ -310,8 +323,12 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         let mut s = text.clone();
         let mut src = std::error::Error::source(&e);
         while let Some(inner) = src {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
+            // lettre's sources repeat each other's words: each is said once.
+            let words = inner.to_string();
+            if !s.contains(&words) {
+                s.push_str(": ");
+                s.push_str(&words);
+            }
             src = inner.source();
         }
         s
@@ -326,7 +343,8 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
                 advice: None,
             };
         }
-        return Error::SendRejected(chain);
+        // lettre's sources repeat the server's words: the error's own text has them once.
+        return Error::SendRejected(server_words(&text));
     }
     if e.is_timeout() {
         return Error::Timeout {
@@ -368,7 +386,10 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         };
     }
     if e.is_transient() {
-        return Error::SendRejected(chain);
+        return Error::SendDeferred {
+            server: server_name(settings),
+            detail: chain,
+        };
     }
     if lower.contains("tls") || lower.contains("handshake") {
         return Error::Tls {
@@ -380,5 +401,17 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
         host,
         port: settings.port,
         source: std::io::Error::other(chain),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn refusals_read_as_the_servers_words() {
+        assert_eq!(
+            super::server_words("permanent error (550): 5.1.1 <x@y>: Recipient address rejected"),
+            "5.1.1 <x@y>: Recipient address rejected (550)"
+        );
+        assert_eq!(super::server_words("something else"), "something else");
     }
 }

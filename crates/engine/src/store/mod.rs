@@ -18,6 +18,7 @@ mod folders;
 mod local;
 mod messages;
 mod operations;
+mod outbox;
 mod prefetch;
 mod schema;
 
@@ -37,6 +38,7 @@ pub use folders::{FolderEntry, FolderState};
 pub use local::{Downloaded, LOCAL_DELIMITER, LOCAL_FOLDERS};
 pub use messages::{BodySource, NewMessage, StoredBody};
 pub use operations::{FlagChange, OpKind, Operation, Touched};
+pub use outbox::{now_ms, NewOutgoing, Outgoing, SentCopy, TakeBack};
 
 pub struct Store {
     path: PathBuf,

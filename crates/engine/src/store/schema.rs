@@ -166,6 +166,32 @@ const MIGRATIONS: &[&str] = &[
     // attachment is on the server; anything that needs the whole message must fetch it.
     "ALTER TABLE bodies ADD COLUMN parts TEXT;
     ALTER TABLE stale_bodies ADD COLUMN parts TEXT;",
+    // 12: the outbox. A message the user sent is stored here, fully built (`raw`, with its
+    // Message-ID and Date, and the SMTP envelope), before anything is tried; it leaves only once
+    // a server accepted it and its Sent copy is filed. `state`: queued (waiting for `next_attempt`;
+    // before `send_after` the user may still take it back), sending (handed to the server right
+    // now; found so at start it is sent again: at least once), failed (refused for good, `reason`
+    // says why; waits for the user), sent (accepted; the Sent copy is still to be filed). Times
+    // in milliseconds since the Unix epoch. `draft` is the composer's fields (JSON), for undo.
+    "CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        message_id    TEXT NOT NULL,
+        raw           BLOB NOT NULL,
+        envelope_from TEXT NOT NULL,
+        envelope_to   TEXT NOT NULL,
+        draft         TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        state         TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sending', 'failed', 'sent')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        send_after    INTEGER NOT NULL,
+        next_attempt  INTEGER NOT NULL,
+        reason        TEXT,
+        detail        TEXT,
+        created_at    INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_by_account ON outbox (account_id, state, next_attempt);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

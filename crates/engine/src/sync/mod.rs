@@ -13,7 +13,10 @@
 //!
 //! - **replay**: sends the user's queued changes ([`operations`]) to the server whenever one is
 //!   queued (and at start, for what an earlier run left), retrying with backoff while the server
-//!   is unreachable. Every sync pass replays first too.
+//!   is unreachable. Every sync pass replays first too. Drafts and the Sent copies of sent
+//!   messages are uploaded the same way.
+//! - **send** (IMAP and POP3 accounts): hands the outbox's due messages to the outgoing server
+//!   ([`outbox`]), woken when one is queued and when the next is due.
 //!
 //! A supervisor starts and stops these as accounts are added and removed. Everything stops when
 //! the [`Background`] handle is dropped or shut down.
@@ -22,7 +25,10 @@ mod drafts;
 mod folders;
 mod local;
 mod operations;
+mod outbox;
 mod pop3;
+
+pub use outbox::DEFAULT_UNDO_DELAY;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -93,6 +99,16 @@ impl Backoff {
         wait
     }
 
+    /// The wait after `failures` failures in a row (1: the first wait), without changing the
+    /// state: for retries whose count is stored (the outbox).
+    pub fn wait_after(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(31);
+        self.first
+            .checked_mul(1 << doublings)
+            .unwrap_or(self.max)
+            .min(self.max)
+    }
+
     /// After a success: start again from the first wait.
     pub fn reset(&mut self) {
         self.next = self.first;
@@ -124,16 +140,19 @@ impl Drop for Background {
     }
 }
 
-/// The tasks of one account; aborted when dropped. A POP3 account has only a poll task.
+/// The tasks of one account; aborted when dropped. A POP3 account has only a poll (check) task
+/// and the sender.
 struct AccountTasks {
     push: Option<JoinHandle<()>>,
     poll: JoinHandle<()>,
     replay: Option<JoinHandle<()>>,
+    send: JoinHandle<()>,
 }
 
 impl Drop for AccountTasks {
     fn drop(&mut self) {
         self.poll.abort();
+        self.send.abort();
         for task in [&self.push, &self.replay].into_iter().flatten() {
             task.abort();
         }
@@ -177,11 +196,21 @@ async fn supervise(engine: Engine, config: SyncConfig) {
                                 id,
                                 config.clone(),
                             ))),
+                            send: tokio::spawn(outbox::send_loop(
+                                engine.clone(),
+                                id,
+                                config.clone(),
+                            )),
                         },
                         IncomingProtocol::Pop3 => AccountTasks {
                             push: None,
                             poll: tokio::spawn(pop3_loop(engine.clone(), id, config.clone())),
                             replay: None,
+                            send: tokio::spawn(outbox::send_loop(
+                                engine.clone(),
+                                id,
+                                config.clone(),
+                            )),
                         },
                     });
                 }
@@ -342,6 +371,10 @@ mod tests {
         assert_eq!(waits, vec![2, 4, 8, 10, 10]);
         b.reset();
         assert_eq!(b.next_wait(), Duration::from_secs(2));
+        let waits: Vec<u64> = (1..=5).map(|n| b.wait_after(n).as_secs()).collect();
+        assert_eq!(waits, vec![2, 4, 8, 10, 10]);
+        assert_eq!(b.wait_after(0).as_secs(), 2);
+        assert_eq!(b.wait_after(400).as_secs(), 10);
     }
 
     #[test]

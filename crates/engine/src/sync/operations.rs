@@ -128,12 +128,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends the account's queued changes (and saved drafts, see `drafts.rs`) to the server on a
-    /// connection of its own. Returns how
+    /// Sends the account's queued changes (and saved drafts, see `drafts.rs`, and the Sent
+    /// copies of sent messages, see `outbox.rs`) to the server on a connection of its own. Returns how
     /// many were settled. A network error stops the replay and keeps the rest queued.
     pub async fn replay(&self, account_id: i64) -> Result<usize> {
         if self.store().pending_count(account_id)? == 0
             && self.store().pending_draft_count(account_id)? == 0
+            && self.store().sent_copy_count(account_id)? == 0
         {
             return Ok(0);
         }
@@ -190,6 +191,7 @@ impl Engine {
         }
         // Drafts after the message changes: they never depend on each other.
         settled += self.upload_drafts_on(conn, account_id).await?;
+        settled += self.file_sent_copies_on(conn, account_id).await?;
         Ok(settled)
     }
 }

@@ -5,4 +5,4 @@ import type { UserError } from "./UserError";
 /**
  * Events the engine emits; the shell forwards them to the window as `petrel://event`.
  */
-export type EngineEvent = { "type": "SyncProgress", account_id: number, folder: string, done: number, total: number, } | { "type": "FolderChanged", account_id: number, folder_id: number, } | { "type": "FoldersChanged", account_id: number, } | { "type": "NewMail", account_id: number, folder_id: number, messages: Array<MessageSummary>, } | { "type": "AccountError", account_id: number, error: UserError, } | { "type": "SyncDone", account_id: number, };
+export type EngineEvent = { "type": "SyncProgress", account_id: number, folder: string, done: number, total: number, } | { "type": "FolderChanged", account_id: number, folder_id: number, } | { "type": "FoldersChanged", account_id: number, } | { "type": "NewMail", account_id: number, folder_id: number, messages: Array<MessageSummary>, } | { "type": "AccountError", account_id: number, error: UserError, } | { "type": "SyncDone", account_id: number, } | { "type": "OutboxChanged", account_id: number, };

@@ -3,4 +3,4 @@
 /**
  * What kind of failure, so the UI can pick an icon or an action.
  */
-export type ErrorKind = "host_not_found" | "connection_refused" | "timeout" | "tls" | "certificate_not_trusted" | "no_encryption" | "auth_failed" | "protocol" | "keychain" | "storage" | "invalid_input" | "not_found" | "send_rejected" | "try_later" | "internal";
+export type ErrorKind = "host_not_found" | "connection_refused" | "timeout" | "tls" | "certificate_not_trusted" | "no_encryption" | "auth_failed" | "protocol" | "keychain" | "storage" | "invalid_input" | "not_found" | "send_rejected" | "try_later" | "too_late" | "internal";
