@@ -11,6 +11,8 @@ set -euo pipefail
 
 is_linux || die "the test suite runs on Linux only (tauri-driver has no macOS support)"
 
+# dbus-daemon: crates/engine/tests/notifications.rs starts its own private bus and answers as the
+# notification service there; dunst + libnotify-bin are a real daemon for trying it by hand.
 if have_apt; then
   apt_install xvfb xauth webkit2gtk-driver dbus-daemon dbus-bin dbus-x11 imagemagick xdotool \
     dunst libnotify-bin gnome-keyring libsecret-tools curl

@@ -102,6 +102,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The desktop's notification service refused or is missing.
+    #[error("the desktop notification could not be shown: {0}")]
+    Notification(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -130,6 +133,7 @@ impl Error {
             Error::TooLateToUndo(_) => ErrorKind::TooLate,
             Error::ChangeRefused { .. } => ErrorKind::Protocol,
             Error::Offline { .. } => ErrorKind::ConnectionRefused,
+            Error::Notification(_) => ErrorKind::Internal,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -202,6 +206,7 @@ impl Error {
             Error::SaveFailed { path, source } => format!(
                 "Petrel could not save to “{path}”: {source}. Check that the folder exists and that you may write there."
             ),
+            Error::Notification(_) => "The desktop did not show Petrel's notification. On Linux a notification service must be running (most desktops have one); on Windows, Petrel must be installed, not run from a folder.".to_string(),
             Error::Internal(msg) => format!("Something went wrong inside Petrel: {msg}"),
         }
     }

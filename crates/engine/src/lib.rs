@@ -15,6 +15,7 @@ pub mod imap;
 pub mod mime;
 pub mod model;
 pub mod net;
+pub mod notify;
 pub mod paths;
 pub mod pop3;
 pub mod secrets;

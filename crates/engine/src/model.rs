@@ -438,6 +438,52 @@ pub enum EngineEvent {
     },
 }
 
+/// An account's desktop notification settings (Settings → Notifications).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NotificationSettings {
+    /// Notify about new mail of this account at all.
+    pub enabled: bool,
+    /// Show the first words of the message (off: sender and subject only, for privacy).
+    pub show_preview: bool,
+    /// Ask the desktop to play its new-mail sound.
+    pub sound: bool,
+    /// Folders whose new mail is not announced (Junk, Trash, Sent and Drafts never are).
+    #[ts(type = "Array<number>")]
+    pub muted_folders: Vec<i64>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: true,
+            show_preview: true,
+            sound: true,
+            muted_folders: Vec::new(),
+        }
+    }
+}
+
+/// Settings of the app rather than of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AppSettings {
+    /// Closing the window hides it: Petrel keeps syncing and notifying from the tray.
+    pub close_to_tray: bool,
+}
+
+/// What a clicked notification opens: the message, or the folder for a grouped one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OpenTarget {
+    #[ts(type = "number")]
+    pub account_id: i64,
+    #[ts(type = "number")]
+    pub folder_id: i64,
+    #[ts(type = "number | null")]
+    pub message_id: Option<i64>,
+}
+
 /// What kind of failure, so the UI can pick an icon or an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

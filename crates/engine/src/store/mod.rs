@@ -17,6 +17,7 @@ mod drafts;
 mod folders;
 mod local;
 mod messages;
+mod notify;
 mod operations;
 mod outbox;
 mod prefetch;

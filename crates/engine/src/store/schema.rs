@@ -192,6 +192,17 @@ const MIGRATIONS: &[&str] = &[
         created_at    INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX outbox_by_account ON outbox (account_id, state, next_attempt);",
+    // 13: desktop notifications (`model::NotificationSettings`): per account on/off, preview,
+    // sound; per folder on/off. `app_settings` holds settings of the app, one row per key (JSON
+    // values, `model::AppSettings`).
+    "ALTER TABLE accounts ADD COLUMN notify INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN notify_preview INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE accounts ADD COLUMN notify_sound INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE folders ADD COLUMN notify INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE app_settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
