@@ -32,6 +32,12 @@ const COMMANDS: &[&str] = &[
     "get_body_policy",
     "set_body_policy",
     "set_pop3_settings",
+    "get_notification_settings",
+    "set_notification_settings",
+    "get_app_settings",
+    "set_app_settings",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

@@ -2,8 +2,9 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
-    MessageView, NewAccount, OutboxMessage, OutgoingMessage, Pop3Settings, UserError,
+    Account, AppSettings, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder,
+    MessagePage, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
+    Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -302,4 +303,62 @@ pub fn set_pop3_settings(
 pub fn discard_draft(engine: State<'_, Engine>, draft_id: i64) -> Reply<()> {
     engine.discard_draft(draft_id)?;
     Ok(())
+}
+
+/// An account's desktop notification settings (on/off, preview, sound, muted folders).
+#[tauri::command]
+pub fn get_notification_settings(
+    engine: State<'_, Engine>,
+    account_id: i64,
+) -> Reply<NotificationSettings> {
+    Ok(engine.notification_settings(account_id)?)
+}
+
+#[tauri::command]
+pub fn set_notification_settings(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    settings: NotificationSettings,
+) -> Reply<()> {
+    engine.set_notification_settings(account_id, &settings)?;
+    Ok(())
+}
+
+/// The app's own settings (close to tray).
+#[tauri::command]
+pub fn get_app_settings(engine: State<'_, Engine>) -> Reply<AppSettings> {
+    Ok(engine.app_settings()?)
+}
+
+#[tauri::command]
+pub fn set_app_settings(engine: State<'_, Engine>, settings: AppSettings) -> Reply<()> {
+    engine.set_app_settings(&settings)?;
+    Ok(())
+}
+
+fn autostart_error(e: impl std::fmt::Display) -> UserError {
+    petrel_engine::Error::Internal(format!(
+        "starting Petrel at login could not be changed: {e}"
+    ))
+    .to_user()
+}
+
+/// Whether Petrel starts at login (asked of the system: the login items, the registry's Run key
+/// or `~/.config/autostart`, through tauri-plugin-autostart).
+#[tauri::command]
+pub fn get_autostart(app: tauri::AppHandle) -> Reply<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+#[tauri::command]
+pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Reply<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    }
+    .map_err(autostart_error)
 }

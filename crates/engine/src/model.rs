@@ -465,11 +465,25 @@ impl Default for NotificationSettings {
 }
 
 /// Settings of the app rather than of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct AppSettings {
-    /// Closing the window hides it: Petrel keeps syncing and notifying from the tray.
+    /// Closing the window hides it: Petrel keeps syncing and notifying from the tray. Off by
+    /// default on Linux and Windows, where closing a mail client's window quits it (Thunderbird)
+    /// and some desktops show no tray to come back from; on by default on macOS, where Mail
+    /// keeps running when its window is closed.
     pub close_to_tray: bool,
+}
+
+/// See [`AppSettings::close_to_tray`].
+pub const CLOSE_TO_TRAY_BY_DEFAULT: bool = cfg!(target_os = "macos");
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            close_to_tray: CLOSE_TO_TRAY_BY_DEFAULT,
+        }
+    }
 }
 
 /// What a clicked notification opens: the message, or the folder for a grouped one.

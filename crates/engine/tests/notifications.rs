@@ -198,9 +198,11 @@ async fn new_mail_is_announced_within_three_seconds_and_the_initial_sync_is_not(
         .expect("account");
 
     let (opened_tx, mut opened) = mpsc::unbounded_channel::<OpenTarget>();
-    let sender = DesktopSender::new("Petrel", "mail-unread").on_open(move |t| {
-        let _ = opened_tx.send(t);
-    });
+    let sender = DesktopSender::new("Petrel", "mail-unread")
+        .desktop_entry("petrel-app")
+        .on_open(move |t| {
+            let _ = opened_tx.send(t);
+        });
     let _notifier = Notifier::start(&engine, Arc::new(sender));
     let mut events = engine.subscribe();
     let background = engine
@@ -253,7 +255,11 @@ async fn new_mail_is_announced_within_three_seconds_and_the_initial_sync_is_not(
             "a preview, escaped for the service's markup: {notice:?}"
         );
         assert_eq!(notice.actions, ["default", "Open"]);
-        assert!(notice.hints.iter().any(|h| h == "sound-name"), "{notice:?}");
+        assert_eq!(
+            notice.hints,
+            ["category", "desktop-entry", "sound-name"],
+            "{notice:?}"
+        );
         latencies.push(latency);
 
         if i == 0 {

@@ -22,6 +22,8 @@ pub struct DesktopSender {
     app_name: String,
     /// An icon name from the theme or a path (Linux); the bundle identifier elsewhere.
     icon: String,
+    /// The name of the app's `.desktop` file, without the extension (Linux).
+    desktop_entry: Option<String>,
     on_open: Option<OnOpen>,
 }
 
@@ -32,8 +34,16 @@ impl DesktopSender {
         DesktopSender {
             app_name: app_name.into(),
             icon: icon.into(),
+            desktop_entry: None,
             on_open: None,
         }
+    }
+
+    /// The app's `.desktop` file name without `.desktop`: desktops use it to find the app's
+    /// notification settings and icon (Linux).
+    pub fn desktop_entry(mut self, name: impl Into<String>) -> Self {
+        self.desktop_entry = Some(name.into());
+        self
     }
 
     /// What to do when the user clicks a notice (on desktops that report clicks).
@@ -67,8 +77,10 @@ impl NotificationSender for DesktopSender {
             .summary(&notice.summary)
             .body(&xdg_body(&notice.body))
             .icon(&self.icon)
-            .hint(Hint::Category("email.arrived".into()))
-            .hint(Hint::DesktopEntry("petrel".into()));
+            .hint(Hint::Category("email.arrived".into()));
+        if let Some(entry) = &self.desktop_entry {
+            n.hint(Hint::DesktopEntry(entry.clone()));
+        }
         if notice.sound {
             n.hint(Hint::SoundName("message-new-email".into()));
         }

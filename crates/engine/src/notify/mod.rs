@@ -19,11 +19,49 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
 use crate::error::Result;
-use crate::model::{EngineEvent, MessageSummary, OpenTarget};
+use crate::model::{
+    AppSettings, EngineEvent, FolderRole, MessageSummary, NotificationSettings, OpenTarget,
+};
 use crate::Engine;
 
 pub use desktop::DesktopSender;
 pub use policy::{Notice, Planner};
+
+impl Engine {
+    pub fn notification_settings(&self, account_id: i64) -> Result<NotificationSettings> {
+        self.store().notification_settings(account_id)
+    }
+
+    pub fn set_notification_settings(
+        &self,
+        account_id: i64,
+        settings: &NotificationSettings,
+    ) -> Result<()> {
+        self.store().set_notification_settings(account_id, settings)
+    }
+
+    pub fn app_settings(&self) -> Result<AppSettings> {
+        self.store().app_settings()
+    }
+
+    pub fn set_app_settings(&self, settings: &AppSettings) -> Result<()> {
+        self.store().set_app_settings(settings)
+    }
+
+    /// Unread messages in the INBOXes of all accounts: the number on the tray icon and badge.
+    pub fn unread_in_inboxes(&self) -> Result<u32> {
+        let mut unread = 0;
+        for account in self.accounts()? {
+            unread += self
+                .folders(account.id)?
+                .iter()
+                .filter(|f| f.role == Some(FolderRole::Inbox))
+                .map(|f| f.unread)
+                .sum::<u32>();
+        }
+        Ok(unread)
+    }
+}
 
 /// Shows notices. Called on a blocking thread: an implementation may wait on D-Bus.
 pub trait NotificationSender: Send + Sync + 'static {

@@ -126,7 +126,7 @@ mod tests {
         let store = Store::open(&dir.path().join("petrel.sqlite")).expect("store");
         assert_eq!(store.app_settings().expect("read"), AppSettings::default());
         let s = AppSettings {
-            close_to_tray: true,
+            close_to_tray: !AppSettings::default().close_to_tray,
         };
         store.set_app_settings(&s).expect("save");
         assert_eq!(store.app_settings().expect("read"), s);
