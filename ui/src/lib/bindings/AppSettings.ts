@@ -5,6 +5,9 @@
  */
 export type AppSettings = { 
 /**
- * Closing the window hides it: Petrel keeps syncing and notifying from the tray.
+ * Closing the window hides it: Petrel keeps syncing and notifying from the tray. Off by
+ * default on Linux and Windows, where closing a mail client's window quits it (Thunderbird)
+ * and some desktops show no tray to come back from; on by default on macOS, where Mail
+ * keeps running when its window is closed.
  */
 close_to_tray: boolean, };
