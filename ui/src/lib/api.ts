@@ -8,6 +8,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
+import type { AppSettings } from "./bindings/AppSettings";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
@@ -17,6 +18,8 @@ import type { Folder } from "./bindings/Folder";
 import type { MessagePage } from "./bindings/MessagePage";
 import type { MessageView } from "./bindings/MessageView";
 import type { NewAccount } from "./bindings/NewAccount";
+import type { NotificationSettings } from "./bindings/NotificationSettings";
+import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { Pop3Settings } from "./bindings/Pop3Settings";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
@@ -220,6 +223,55 @@ export function deleteFolder(folderId: number): Promise<null> {
 
 export function setFolderSubscribed(folderId: number, subscribed: boolean): Promise<null> {
   return call("set_folder_subscribed", { folderId, subscribed });
+}
+
+/** An account's desktop notification settings: on/off, preview, sound, muted folders. */
+export function getNotificationSettings(accountId: number): Promise<NotificationSettings> {
+  return call("get_notification_settings", { accountId });
+}
+
+export function setNotificationSettings(accountId: number, settings: NotificationSettings): Promise<null> {
+  return call("set_notification_settings", { accountId, settings });
+}
+
+/** The app's own settings (close to tray). */
+export function getAppSettings(): Promise<AppSettings> {
+  return call("get_app_settings");
+}
+
+export function setAppSettings(settings: AppSettings): Promise<null> {
+  return call("set_app_settings", { settings });
+}
+
+/** Whether Petrel starts at login (asked of the system). */
+export function getAutostart(): Promise<boolean> {
+  return call("get_autostart");
+}
+
+export function setAutostart(enabled: boolean): Promise<null> {
+  return call("set_autostart", { enabled });
+}
+
+/** The shell's events: a clicked notification (open this message), the tray's "Compose". */
+export const OPEN_EVENT = "petrel://open";
+export const COMPOSE_EVENT = "petrel://compose";
+
+/** Calls `handler` when a notification is clicked; resolves to the function that unsubscribes. */
+export async function onOpenRequest(handler: (target: OpenTarget) => void): Promise<UnlistenFn> {
+  try {
+    return await listen<OpenTarget>(OPEN_EVENT, (e) => handler(e.payload));
+  } catch (err) {
+    throw toUserError(err, "Petrel could not subscribe to its notifications.");
+  }
+}
+
+/** Calls `handler` when the tray menu's "Compose" is chosen. */
+export async function onComposeRequest(handler: () => void): Promise<UnlistenFn> {
+  try {
+    return await listen<null>(COMPOSE_EVENT, () => handler());
+  } catch (err) {
+    throw toUserError(err, "Petrel could not subscribe to its tray menu.");
+  }
 }
 
 /** Subscribes to the engine's event stream; resolves to the function that unsubscribes. */

@@ -17,6 +17,8 @@ const api = {
   moveMessages: vi.fn(async (_ids: number[], _target: number) => null),
   syncAccount: vi.fn(async (_id: number) => null),
   onEngineEvent: vi.fn(async () => () => {}),
+  onOpenRequest: vi.fn(async () => () => {}),
+  onComposeRequest: vi.fn(async () => () => {}),
 };
 vi.mock("./api", () => api);
 

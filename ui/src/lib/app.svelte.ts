@@ -7,6 +7,7 @@ import type { Account } from "./bindings/Account";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
 import type { MessageSummary } from "./bindings/MessageSummary";
+import type { OpenTarget } from "./bindings/OpenTarget";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
@@ -93,8 +94,12 @@ export class AppState {
   async start(): Promise<() => void> {
     let unlisten: (() => void) | null = null;
     let listenError: UserError | null = null;
+    const shellUnlisten: (() => void)[] = [];
     try {
       unlisten = await api.onEngineEvent((event) => this.handleEvent(event));
+      // A clicked notification opens its message; the tray's "Compose" opens the composer.
+      shellUnlisten.push(await api.onOpenRequest((target) => this.openTarget(target)));
+      shellUnlisten.push(await api.onComposeRequest(() => this.newMessage()));
     } catch (err) {
       listenError = toUserError(err);
     }
@@ -102,6 +107,7 @@ export class AppState {
     if (listenError && this.phase === "ready") this.addBanner(null, listenError);
     return () => {
       unlisten?.();
+      for (const u of shellUnlisten) u();
       for (const r of this.#folderReloaders.values()) r.cancel();
       this.list.dispose();
     };
@@ -155,6 +161,13 @@ export class AppState {
     this.selectedFolderId = folderId;
     this.reader.clear();
     this.list.open(folderId);
+  }
+
+  /** A notification was clicked: its folder is shown, and its message when it is about one. */
+  openTarget(target: OpenTarget): void {
+    this.settings = null;
+    this.selectFolder(target.folder_id);
+    if (target.message_id !== null) this.list.selectId(target.message_id);
   }
 
   /** Opens the set-up for another account (or the first). */

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Account } from "./bindings/Account";
 import type { Folder } from "./bindings/Folder";
+import type { OpenTarget } from "./bindings/OpenTarget";
 import { folder, imapAccount } from "./fixtures";
 
 const api = {
@@ -12,6 +13,8 @@ const api = {
   replyDraft: vi.fn(),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
+  onOpenRequest: vi.fn(async (_h: (t: OpenTarget) => void) => () => {}),
+  onComposeRequest: vi.fn(async (_h: () => void) => () => {}),
 };
 vi.mock("./api", () => api);
 
@@ -39,6 +42,29 @@ describe("AppState", () => {
     expect(app.phase).toBe("ready");
     expect(app.selectedFolderId).toBe(10);
     expect(app.list.folderId).toBe(10);
+  });
+
+  it("opens the message of a clicked notification, and the composer from the tray", async () => {
+    let open: ((t: OpenTarget) => void) | undefined;
+    let compose: (() => void) | undefined;
+    api.onOpenRequest.mockImplementationOnce(async (h) => {
+      open = h;
+      return () => {};
+    });
+    api.onComposeRequest.mockImplementationOnce(async (h) => {
+      compose = h;
+      return () => {};
+    });
+    const app = new AppState();
+    await app.start();
+    app.selectFolder(11);
+    app.openAccountSettings(7);
+    open?.({ account_id: 7, folder_id: 10, message_id: 42 });
+    expect(app.settings).toBeNull();
+    expect(app.selectedFolderId).toBe(10);
+    expect(app.list.selectedId).toBe(42);
+    compose?.();
+    expect(app.composer.isOpen).toBe(true);
   });
 
   it("shows a start-up failure in plain words", async () => {

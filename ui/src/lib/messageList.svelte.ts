@@ -78,6 +78,12 @@ export class MessageListState {
     this.selectedId = this.#cache.get(i)?.id ?? null;
   }
 
+  /** Selects message `id` (opened from a notification), whether or not its row is fetched yet. */
+  selectId(id: number): void {
+    this.selectedId = id;
+    this.selectedIndex = this.#cache.indexOf(id);
+  }
+
   /** The index of message `id`'s row if it is fetched, else -1. Reactive. */
   indexOf(id: number): number {
     void this.version;

@@ -7,6 +7,7 @@
 import type { Component } from "svelte";
 import type { Account } from "../../lib/bindings/Account";
 import AccountInfoSection from "./AccountInfoSection.svelte";
+import NotificationsSection from "./NotificationsSection.svelte";
 import OfflineSection from "./OfflineSection.svelte";
 import Pop3Section from "./Pop3Section.svelte";
 import type { SectionProps } from "./types";
@@ -28,6 +29,7 @@ export const SECTIONS: readonly SettingsSection[] = [
   // POP3 downloads every message anyway: there is nothing to choose about bodies.
   { id: "offline", title: "Offline & downloads", component: OfflineSection, shown: (a) => !isPop3(a) },
   { id: "pop3", title: "Downloads (POP3)", component: Pop3Section, shown: isPop3 },
+  { id: "notifications", title: "Notifications", component: NotificationsSection },
 ];
 
 /** The sections of this account's settings screen, in order. */
