@@ -103,7 +103,10 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             });
-            tray::create(app.handle())?;
+            // Without a tray Petrel still works (notifications, the window); say why in the log.
+            if let Err(e) = tray::create(app.handle()) {
+                tracing::warn!("no tray icon: {e}");
+            }
             tray::follow_unread(app.handle().clone(), unread_changed);
             // New mail on the desktop; a click brings the window forward on the message.
             let opener = app.handle().clone();
