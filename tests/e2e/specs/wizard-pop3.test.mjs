@@ -4,7 +4,8 @@
 // brings a new one; a local folder is made and a message moved into it; in the account settings
 // "Downloads (POP3)" (and no "Offline & downloads"), "Leave messages on the server" is turned
 // off; after the next "Get mail" the server's mailbox is empty (POP3 LIST through curl, TLS
-// verified against the test CA) while Petrel still shows every message.
+// verified against the test CA) while Petrel still shows every message. The "Notifications"
+// section saves its settings and shows them again when reopened.
 //
 // Run through tests/e2e/run.sh (or `make e2e`). It finds its own account among other specs'.
 
@@ -224,6 +225,44 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
     await screenshot(browser, 'pop3-settings-saved');
     const [a] = (await invoke('list_accounts')).filter((x) => String(x.id) === accountId);
     assert.equal(a.pop3.leave_on_server, false, 'the engine did not keep "leave on server" off');
+    await browser.$(tid('settings-close')).click();
+    await waitGone(tid('account-settings'), { what: 'the account settings' });
+  });
+
+  step('"Notifications" in the account settings: preview off, Inbox muted, close to tray on; saved and shown again', async () => {
+    const open = async () => {
+      await openAccountMenu();
+      await browser.$(menuItem('account-menu', 'settings')).click();
+      await waitFor(tid('account-settings'), { timeout: 5_000, what: 'the account settings' });
+      await browser.$(tid('settings-nav-notifications')).click();
+      await waitFor(tid('notify-enabled'), { timeout: 5_000, what: 'the notification settings' });
+    };
+    await open();
+    const inbox = (await invoke('list_folders', { accountId: Number(accountId) })).find((f) => f.role === 'inbox');
+    assert.equal(await browser.$(tid('notify-enabled')).isSelected(), true);
+    assert.equal(await browser.$(tid('notify-preview')).isSelected(), true);
+    assert.equal(await browser.$(tid(`notify-folder-${inbox.id}`)).isSelected(), true);
+    await browser.$(tid('notify-preview')).click();
+    await browser.$(tid(`notify-folder-${inbox.id}`)).click();
+    await browser.$(tid('close-to-tray')).click();
+    await browser.$(tid('settings-save')).click();
+    await waitFor(tid('settings-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
+    await screenshot(browser, 'notification-settings-saved');
+    const saved = await invoke('get_notification_settings', { accountId: Number(accountId) });
+    assert.deepEqual(saved, { enabled: true, show_preview: false, sound: true, muted_folders: [inbox.id] });
+    assert.deepEqual(await invoke('get_app_settings'), { close_to_tray: true });
+    await browser.$(tid('settings-close')).click();
+    await waitGone(tid('account-settings'), { what: 'the account settings' });
+
+    // Opened again: read back from the engine.
+    await open();
+    assert.equal(await browser.$(tid('notify-preview')).isSelected(), false);
+    assert.equal(await browser.$(tid(`notify-folder-${inbox.id}`)).isSelected(), false);
+    assert.equal(await browser.$(tid('close-to-tray')).isSelected(), true);
+    // Back to the defaults, so other steps and specs see an app that quits when closed.
+    await browser.$(tid('close-to-tray')).click();
+    await browser.$(tid('settings-save')).click();
+    await waitFor(tid('settings-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
     await browser.$(tid('settings-close')).click();
     await waitGone(tid('account-settings'), { what: 'the account settings' });
   });
