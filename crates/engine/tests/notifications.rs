@@ -342,6 +342,8 @@ async fn new_mail_is_announced_within_three_seconds_and_the_initial_sync_is_not(
     if let Some(n) = next_notice(&mut calls, Duration::from_secs(3)).await {
         panic!("a notification for a muted folder: {n:?}");
     }
+    // The tray's count: every unread message of the INBOX (5 + 5 + the muted one).
+    assert_eq!(engine.unread_in_inboxes().expect("unread"), 11);
     background.shutdown().await;
 
     let report = |what: &str, mut d: Vec<Duration>| {
