@@ -22,7 +22,7 @@ use petrel_engine::SyncConfig;
 use petrel_testkit::corpus;
 use tokio::sync::mpsc;
 use zbus::object_server::SignalEmitter;
-use zbus::zvariant::OwnedValue;
+use zbus::OwnedVariant;
 
 /// One `Notify` call as the service received it.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl Service {
         summary: String,
         body: String,
         actions: Vec<String>,
-        hints: HashMap<String, OwnedValue>,
+        hints: HashMap<String, OwnedVariant>,
         _expire_timeout: i32,
     ) -> u32 {
         self.next_id += 1;
@@ -165,9 +165,7 @@ async fn new_mail_is_announced_within_three_seconds_and_the_initial_sync_is_not(
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &bus.address);
     let (tx, mut calls) = mpsc::unbounded_channel();
     let service = zbus::connection::Builder::address(bus.address.as_str())
-        .expect("bus address")
         .name("org.freedesktop.Notifications")
-        .expect("name")
         .serve_at(
             "/org/freedesktop/Notifications",
             Service {
@@ -175,7 +173,6 @@ async fn new_mail_is_announced_within_three_seconds_and_the_initial_sync_is_not(
                 next_id: 0,
             },
         )
-        .expect("serve")
         .build()
         .await
         .expect("the notification service on the private bus");
