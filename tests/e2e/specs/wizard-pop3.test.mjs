@@ -245,8 +245,8 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
     await browser.$(tid('notify-preview')).click();
     await browser.$(tid(`notify-folder-${inbox.id}`)).click();
     await browser.$(tid('close-to-tray')).click();
-    await browser.$(tid('settings-save')).click();
-    await waitFor(tid('settings-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
+    await browser.$(tid('notify-save')).click();
+    await waitFor(tid('notify-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
     await screenshot(browser, 'notification-settings-saved');
     const saved = await invoke('get_notification_settings', { accountId: Number(accountId) });
     assert.deepEqual(saved, { enabled: true, show_preview: false, sound: true, muted_folders: [inbox.id] });
@@ -261,8 +261,8 @@ describe('POP3 account: set-up, Get mail, local folders, leave on server', { tim
     assert.equal(await browser.$(tid('close-to-tray')).isSelected(), true);
     // Back to the defaults, so other steps and specs see an app that quits when closed.
     await browser.$(tid('close-to-tray')).click();
-    await browser.$(tid('settings-save')).click();
-    await waitFor(tid('settings-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
+    await browser.$(tid('notify-save')).click();
+    await waitFor(tid('notify-saved'), { timeout: 10_000, what: 'the "Saved" confirmation' });
     await browser.$(tid('settings-close')).click();
     await waitGone(tid('account-settings'), { what: 'the account settings' });
   });
