@@ -99,6 +99,16 @@ pub fn parse_headers(
     }
 }
 
+/// A whole message parsed for a local folder: its list row (UID 0: the store gives it one) and
+/// its body. `received` is the date used when the message has none.
+pub fn parse_whole(raw: Vec<u8>, flags: Flags, received: i64) -> (NewMessage, ParsedBody) {
+    let size = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+    let mut message = parse_headers(0, &raw, flags, received, size);
+    let parsed = parse_body(raw);
+    message.has_attachments = parsed.has_attachments;
+    (message, parsed)
+}
+
 /// Parsed body: what the reader shows, plus the list's snippet and attachment mark.
 pub struct ParsedBody {
     pub body: StoredBody,

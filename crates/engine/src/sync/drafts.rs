@@ -71,7 +71,6 @@ impl Engine {
                 store.forget_draft(draft.id)?;
                 continue;
             }
-            let size = u32::try_from(draft.raw.len()).unwrap_or(u32::MAX);
             let flags = mime::Flags {
                 seen: true,
                 draft: true,
@@ -81,9 +80,7 @@ impl Engine {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
-            let mut message = mime::parse_headers(0, &draft.raw, flags, now, size);
-            let parsed = mime::parse_body(draft.raw.clone());
-            message.has_attachments = parsed.has_attachments;
+            let (message, parsed) = mime::parse_whole(draft.raw.clone(), flags, now);
             let id =
                 store.insert_local_message(folder.id, &message, &parsed.body, &parsed.snippet)?;
             let uid = u32::try_from(id).ok();
@@ -164,16 +161,7 @@ impl Engine {
                             crate::imap::utf7::display(&folder.path)
                         )
                     };
-                    let error = Error::ChangeRefused {
-                        server,
-                        what,
-                        detail,
-                    };
-                    tracing::warn!("{error}");
-                    self.emit(EngineEvent::AccountError {
-                        account_id,
-                        error: error.to_user(),
-                    });
+                    self.report_refused(account_id, server, what, detail);
                 }
                 Err(e) => return Err(e),
             }

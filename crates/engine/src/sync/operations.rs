@@ -19,6 +19,26 @@ use crate::model::{EngineEvent, FolderRole};
 use crate::store::{FlagChange, OpKind, Operation, Touched};
 
 impl Engine {
+    /// A change the server refused for good: logged, and told to the UI as an `AccountError`.
+    pub(crate) fn report_refused(
+        &self,
+        account_id: i64,
+        server: String,
+        what: String,
+        detail: String,
+    ) {
+        let error = Error::ChangeRefused {
+            server,
+            what,
+            detail,
+        };
+        tracing::warn!("{error}");
+        self.emit(EngineEvent::AccountError {
+            account_id,
+            error: error.to_user(),
+        });
+    }
+
     fn applied(&self, touched: Touched) {
         for (account_id, folder_id) in touched {
             self.emit(EngineEvent::FolderChanged {
@@ -292,16 +312,7 @@ impl Engine {
             OpKind::Expunge => format!("delete a message in “{}”", op.folder),
             OpKind::Empty => format!("empty “{}”", op.folder),
         };
-        let error = Error::ChangeRefused {
-            server,
-            what,
-            detail,
-        };
-        tracing::warn!("{error}");
-        self.emit(EngineEvent::AccountError {
-            account_id: op.account_id,
-            error: error.to_user(),
-        });
+        self.report_refused(op.account_id, server, what, detail);
         for folder_id in std::iter::once(op.folder_id).chain(op.target_id) {
             // The folder may be gone from the server too; the folder list sync will tell.
             let Ok(folder) = self.store().folder(folder_id) else {

@@ -308,14 +308,11 @@ impl Engine {
             return Ok(());
         };
         store.delete_local_by_message_id(sent.id, message_id)?;
-        let size = u32::try_from(raw.len()).unwrap_or(u32::MAX);
         let flags = mime::Flags {
             seen: true,
             ..mime::Flags::default()
         };
-        let mut message = mime::parse_headers(0, raw, flags, now_ms() / 1000, size);
-        let parsed = mime::parse_body(raw.to_vec());
-        message.has_attachments = parsed.has_attachments;
+        let (message, parsed) = mime::parse_whole(raw.to_vec(), flags, now_ms() / 1000);
         store.insert_local_message(sent.id, &message, &parsed.body, &parsed.snippet)?;
         self.emit(EngineEvent::FolderChanged {
             account_id,
@@ -375,16 +372,8 @@ impl Engine {
                     if !super::operations::passing_refusal(&detail) =>
                 {
                     store.outbox_forget(copy.id)?;
-                    let error = Error::ChangeRefused {
-                        server,
-                        what: format!("file a copy of a sent message in “{}”", sent.path),
-                        detail,
-                    };
-                    tracing::warn!("{error}");
-                    self.emit(EngineEvent::AccountError {
-                        account_id,
-                        error: error.to_user(),
-                    });
+                    let what = format!("file a copy of a sent message in “{}”", sent.path);
+                    self.report_refused(account_id, server, what, detail);
                 }
                 Err(e) => return Err(e),
             }

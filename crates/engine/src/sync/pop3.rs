@@ -254,10 +254,7 @@ impl Engine {
 
 /// A downloaded message, parsed for the list and the reader. Malformed mail is still stored.
 fn parse_downloaded(uidl: &str, raw: Vec<u8>) -> Downloaded {
-    let size = u32::try_from(raw.len()).unwrap_or(u32::MAX);
-    let mut message = mime::parse_headers(0, &raw, mime::Flags::default(), unix_now(), size);
-    let parsed = mime::parse_body(raw);
-    message.has_attachments = parsed.has_attachments;
+    let (message, parsed) = mime::parse_whole(raw, mime::Flags::default(), unix_now());
     Downloaded {
         uidl: uidl.to_string(),
         message,
