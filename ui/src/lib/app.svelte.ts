@@ -17,6 +17,7 @@ import { findInbox, folderLabel, orderFolders, type FolderRow } from "./folders"
 import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
+import { SendToasts } from "./sendToasts.svelte";
 import { coalesce, type Coalesced } from "./throttle";
 import { WizardState } from "./wizard.svelte";
 
@@ -56,6 +57,13 @@ export class AppState {
   readonly list = new MessageListState();
   readonly reader = new ReaderState((summary) => this.#messageLoaded(summary));
   readonly composer = new ComposerState();
+  /** "Sending … Undo" after Send, and "Not sent: …" when the server refuses a message later. */
+  readonly sendToasts = new SendToasts({
+    unsend: (id) => api.unsendMessage(id),
+    retry: (id) => api.retryOutbox(id),
+    listOutbox: (accountId) => api.listOutbox(accountId),
+    reopen: (message) => this.composer.openDraft(message),
+  });
   /** New folder, rename, delete, subscriptions: the dialogs and their engine calls. */
   readonly folders = new FolderManager({
     folders: (accountId) => this.foldersByAccount[accountId] ?? [],
@@ -110,6 +118,7 @@ export class AppState {
       for (const u of shellUnlisten) u();
       for (const r of this.#folderReloaders.values()) r.cancel();
       this.list.dispose();
+      this.sendToasts.dispose();
     };
   }
 
@@ -405,8 +414,14 @@ export class AppState {
     await this.#setFlags(view.summary, { flagged }, flagged ? "The message could not be flagged." : "The flag could not be removed.");
   }
 
+  /** Send: the composer closes at once and "Sending … Undo" shows for the undo delay. */
   async send(): Promise<void> {
-    if (await this.composer.send()) this.status = "Message sent";
+    const accountId = this.composer.accountId;
+    const subject = this.composer.subject;
+    const outboxId = await this.composer.send();
+    if (outboxId === null || accountId === null) return;
+    this.status = "Message queued for sending";
+    await this.sendToasts.sending(accountId, outboxId, subject);
   }
 
   addBanner(accountId: number | null, error: UserError): void {
@@ -454,6 +469,9 @@ export class AppState {
       }
       case "AccountError":
         this.addBanner(event.account_id, event.error);
+        break;
+      case "OutboxChanged":
+        void this.sendToasts.outboxChanged(event.account_id);
         break;
       case "SyncDone": {
         const { [event.account_id]: _done, ...rest } = this.progress;

@@ -9,7 +9,10 @@ const api = {
   listFolders: vi.fn<(accountId: number) => Promise<Folder[]>>(),
   listMessages: vi.fn(async (_f: number, offset: number) => ({ total: 0, offset, items: [] })),
   syncAccount: vi.fn(async (_a: number) => null),
-  sendMessage: vi.fn(async () => null),
+  sendMessage: vi.fn(async () => 42),
+  unsendMessage: vi.fn(),
+  retryOutbox: vi.fn(async () => null),
+  listOutbox: vi.fn(async () => []),
   replyDraft: vi.fn(),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
@@ -160,7 +163,7 @@ describe("AppState", () => {
     expect(app.banners).toHaveLength(0);
   });
 
-  it("says 'Message sent' after a successful send and keeps the text after a failure", async () => {
+  it("queues the message with an undo toast after Send and keeps the text after a failure", async () => {
     const app = new AppState();
     await app.start();
     app.newMessage();
@@ -174,7 +177,8 @@ describe("AppState", () => {
     expect(app.composer.error?.summary).toBe("The server refused the message.");
     await app.send();
     expect(app.composer.isOpen).toBe(false);
-    expect(app.status).toBe("Message sent");
+    expect(app.status).toBe("Message queued for sending");
+    expect(app.sendToasts.items.map((t) => [t.kind, t.text, t.outboxId])).toEqual([["sending", "Sending “(no subject)”…", 42]]);
     expect(api.sendMessage).toHaveBeenLastCalledWith({
       account_id: 7,
       to: "bo@example.org",

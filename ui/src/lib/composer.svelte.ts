@@ -1,6 +1,7 @@
 /** The composer's state: the fields, sending, and the failure that keeps the text for a retry. */
 import * as api from "./api";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
+import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
 import { toUserError } from "./errors";
 import { invalidRecipients, splitRecipients } from "./recipients";
@@ -21,8 +22,8 @@ export class ComposerState {
     this.#fill({ account_id: accountId, to: "", cc: "", subject: "", body: "", in_reply_to: null });
   }
 
-  /** Opens a message pre-filled by the engine (a reply). */
-  openDraft(draft: ComposeDraft): void {
+  /** Opens a message pre-filled by the engine (a reply, or a message taken back from the outbox). */
+  openDraft(draft: ComposeDraft | OutgoingMessage): void {
     this.#fill(draft);
   }
 
@@ -41,40 +42,46 @@ export class ComposerState {
     return null;
   }
 
+  /** The fields as the engine takes them. */
+  message(accountId: number): OutgoingMessage {
+    return {
+      account_id: accountId,
+      to: this.to.trim(),
+      cc: this.cc.trim(),
+      subject: this.subject,
+      body: this.body,
+      in_reply_to: this.inReplyTo,
+    };
+  }
+
   /**
-   * Sends the message. On success the composer closes and true is returned; on failure it stays
-   * open with its text and shows the reason.
+   * Sends the message: the engine stores it in the outbox (sent after the undo delay) and the
+   * composer closes. Resolves to the outbox id, for undo; on failure (null) the composer stays open
+   * with its text and shows the reason.
    */
-  async send(): Promise<boolean> {
-    if (this.sending) return false;
+  async send(): Promise<number | null> {
+    if (this.sending) return null;
     const problem = this.check();
     if (problem || this.accountId === null) {
       this.error = problem;
-      return false;
+      return null;
     }
     this.sending = true;
     this.error = null;
     try {
-      await api.sendMessage({
-        account_id: this.accountId,
-        to: this.to.trim(),
-        cc: this.cc.trim(),
-        subject: this.subject,
-        body: this.body,
-        in_reply_to: this.inReplyTo,
-      });
+      const outboxId = await api.sendMessage(this.message(this.accountId));
       this.sending = false;
       this.close();
-      return true;
+      return outboxId;
     } catch (err) {
       this.error = toUserError(err, "The message could not be sent.");
-      return false;
+      return null;
     } finally {
       this.sending = false;
     }
   }
 
-  #fill(draft: ComposeDraft): void {
+  #fill(draft: ComposeDraft | OutgoingMessage): void {
     this.accountId = draft.account_id;
     this.to = draft.to;
     this.cc = draft.cc;

@@ -1,23 +1,26 @@
 import type { ErrorKind } from "./bindings/ErrorKind";
 import type { UserError } from "./bindings/UserError";
 
-const KINDS: ReadonlySet<string> = new Set<ErrorKind>([
-  "host_not_found",
-  "connection_refused",
-  "timeout",
-  "tls",
-  "certificate_not_trusted",
-  "no_encryption",
-  "auth_failed",
-  "protocol",
-  "keychain",
-  "storage",
-  "invalid_input",
-  "not_found",
-  "send_rejected",
-  "try_later",
-  "internal",
-]);
+// A record over every kind, so that a kind added in Rust (ts-rs) fails the type check until listed.
+const KIND_LIST: Record<ErrorKind, true> = {
+  host_not_found: true,
+  connection_refused: true,
+  timeout: true,
+  tls: true,
+  certificate_not_trusted: true,
+  no_encryption: true,
+  auth_failed: true,
+  protocol: true,
+  keychain: true,
+  storage: true,
+  invalid_input: true,
+  not_found: true,
+  send_rejected: true,
+  try_later: true,
+  too_late: true,
+  internal: true,
+};
+const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_LIST));
 
 /** The `UserError` shape without the optional extras, as older shells (and tests) send it. */
 type CoreUserError = Pick<UserError, "kind" | "summary" | "detail">;
