@@ -1,7 +1,9 @@
 // Undo send, end to end, in the real app window against the real test servers: a new message is
 // sent, the composer closes at once and "Sending … Undo" shows; Undo brings the message back into
 // the composer with its text (nothing reaches the recipient); sent again, it arrives in the
-// recipient's INBOX (checked over IMAP) once the undo delay is over.
+// recipient's INBOX (checked over IMAP) once the undo delay is over. A message to a recipient the
+// server refuses shows "Not sent: <reason>", and the account's Outbox lists it with that reason
+// until it is deleted.
 //
 // Run through tests/e2e/run.sh (or `make e2e`); it finds its own account among others.
 
@@ -73,5 +75,30 @@ describe('undo send', { timeout: 10 * 60_000 }, () => {
     await poll(async () => (await imapSearchSubject(srv, them, 'INBOX', subject)).length > 0,
       { timeout: 60_000, message: `"${subject}" did not reach ${them.email}'s INBOX` });
     await screenshot(browser, 'undo-send sent');
+  });
+
+  step('a refused recipient: "Not sent", the Outbox with the reason, Delete', async () => {
+    // Postfix refuses unknown users of its own domain (reject_unlisted_recipient) with 550.
+    const nobody = `nobody-${tag}@${srv.domain}`;
+    const refused = `Refused ${tag}`;
+    await browser.$(tid('compose-button')).click();
+    await waitFor(tid('composer'), { what: 'the composer' });
+    await browser.$(tid('compose-to')).setValue(nobody);
+    await browser.$(tid('compose-subject')).setValue(refused);
+    await browser.$(tid('compose-body')).setValue('Hello?');
+    await browser.$(tid('compose-send')).click();
+    // The refusal also shows as the account's error banner: not a failure of this test.
+    const toast = await waitFor(`${tid('send-toast')}[data-kind="failed"]`, { timeout: 60_000, what: 'the "Not sent" toast', errors: [] });
+    assert.match(await toast.$(tid('send-toast-text')).getText(), /^Not sent: .*refused/);
+    await screenshot(browser, 'undo-send not sent');
+    await toast.$(tid('send-toast-outbox')).click();
+    const row = await waitFor(`${tid('outbox-row')}[data-state="failed"]`, { what: 'the failed message in the Outbox', errors: [] });
+    assert.match(await row.$(tid('outbox-reason')).getText(), /Recipient address rejected/);
+    assert.ok(await browser.$(`${tid('outbox-item')}[data-account-id="${accountId}"]`).isExisting(), 'no Outbox in the folder tree');
+    await screenshot(browser, 'undo-send outbox');
+    await row.$(tid('outbox-delete')).click();
+    await (await waitFor(tid('confirm-outbox-delete-button'), { what: 'the confirmation', errors: [] })).click();
+    await waitGone(`${tid('outbox-item')}[data-account-id="${accountId}"]`, { timeout: 20_000, what: 'the Outbox entry once empty' });
+    assert.ok(!(await browser.$(tid('outbox-view')).isExisting()), 'the Outbox view stays after it emptied');
   });
 });

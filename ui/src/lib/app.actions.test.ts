@@ -19,6 +19,7 @@ const api = {
   onEngineEvent: vi.fn(async () => () => {}),
   onOpenRequest: vi.fn(async () => () => {}),
   onComposeRequest: vi.fn(async () => () => {}),
+  listOutbox: vi.fn(async (_id: number) => []),
 };
 vi.mock("./api", () => api);
 

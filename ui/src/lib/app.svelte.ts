@@ -8,6 +8,7 @@ import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
 import type { MessageSummary } from "./bindings/MessageSummary";
 import type { OpenTarget } from "./bindings/OpenTarget";
+import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
@@ -17,7 +18,8 @@ import { findInbox, folderLabel, orderFolders, type FolderRow } from "./folders"
 import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
-import { SendToasts } from "./sendToasts.svelte";
+import { pendingOutbox } from "./outbox";
+import { SendToasts, shownSubject } from "./sendToasts.svelte";
 import { coalesce, type Coalesced } from "./throttle";
 import { WizardState } from "./wizard.svelte";
 
@@ -51,6 +53,12 @@ export class AppState {
   preparingReply = $state(false);
   /** "Delete for ever" in the Trash waits for the user's confirmation. */
   confirmingDelete = $state(false);
+  /** Each account's outbox: what the server has not accepted yet (see lib/outbox.ts). */
+  outboxes = $state.raw<Record<number, OutboxMessage[]>>({});
+  /** The account whose Outbox is shown in place of a folder's messages. */
+  outboxAccountId = $state<number | null>(null);
+  /** "Delete" in the outbox waits for the user's confirmation. */
+  confirmingOutboxDelete = $state.raw<OutboxMessage | null>(null);
   /** The account settings screen: for which account, opened at which section. */
   settings = $state.raw<{ accountId: number; section: string | undefined } | null>(null);
 
@@ -130,7 +138,7 @@ export class AppState {
       if (accounts.length === 0 && this.wizard === null) this.openWizard();
       this.startupError = null;
       if (this.selectedFolderId === null && accounts[0]) this.#selectInboxOf = accounts[0].id;
-      await Promise.all(accounts.map((a) => this.loadFolders(a.id)));
+      await Promise.all(accounts.flatMap((a) => [this.loadFolders(a.id), this.loadOutbox(a.id)]));
     } catch (err) {
       if (this.phase !== "ready") {
         this.phase = "failed";
@@ -165,7 +173,64 @@ export class AppState {
     }
   }
 
+  /** Reads the account's outbox; its Outbox view closes when it is empty. */
+  async loadOutbox(accountId: number): Promise<void> {
+    try {
+      const pending = pendingOutbox(await api.listOutbox(accountId));
+      this.outboxes = { ...this.outboxes, [accountId]: pending };
+      if (pending.length === 0 && this.outboxAccountId === accountId) this.outboxAccountId = null;
+    } catch (err) {
+      this.addBanner(accountId, toUserError(err, "The outbox could not be read."));
+    }
+  }
+
+  /** Shows the account's Outbox in place of the message list and reader. */
+  openOutbox(accountId: number): void {
+    this.outboxAccountId = accountId;
+    void this.loadOutbox(accountId);
+  }
+
+  async retryOutbox(message: OutboxMessage): Promise<void> {
+    try {
+      await api.retryOutbox(message.id);
+      this.status = `Sending “${shownSubject(message.subject)}” again`;
+    } catch (err) {
+      this.addBanner(message.account_id, toUserError(err, "The message could not be sent again."));
+    }
+  }
+
+  /** Edit: takes the message out of the outbox into the composer. */
+  async editOutbox(message: OutboxMessage): Promise<void> {
+    try {
+      this.composer.openDraft(await api.unsendMessage(message.id));
+    } catch (err) {
+      this.addBanner(message.account_id, toUserError(err, "The message could not be taken back."));
+    }
+    void this.loadOutbox(message.account_id);
+  }
+
+  /** Deletes a message from the outbox, unsent, after the user confirmed. */
+  async deleteOutbox(message: OutboxMessage, confirmed = false): Promise<void> {
+    if (!confirmed) {
+      this.confirmingOutboxDelete = message;
+      return;
+    }
+    this.confirmingOutboxDelete = null;
+    try {
+      await api.deleteOutbox(message.id);
+      this.status = "Message deleted from the outbox";
+    } catch (err) {
+      this.addBanner(message.account_id, toUserError(err, "The message could not be deleted."));
+    }
+    void this.loadOutbox(message.account_id);
+  }
+
+  cancelOutboxDelete(): void {
+    this.confirmingOutboxDelete = null;
+  }
+
   selectFolder(folderId: number | null): void {
+    this.outboxAccountId = null;
     if (folderId === this.selectedFolderId && folderId !== null) return;
     this.selectedFolderId = folderId;
     this.reader.clear();
@@ -224,7 +289,7 @@ export class AppState {
 
   /** A dialog or screen is over the main window: single-key shortcuts are off. */
   get dialogOpen(): boolean {
-    return this.wizard !== null || this.confirmingDelete || this.settings !== null || this.folders.dialog !== null;
+    return this.wizard !== null || this.confirmingDelete || this.confirmingOutboxDelete !== null || this.settings !== null || this.folders.dialog !== null;
   }
 
   /** An item chosen in a folder's menu. */
@@ -472,6 +537,7 @@ export class AppState {
         break;
       case "OutboxChanged":
         void this.sendToasts.outboxChanged(event.account_id);
+        void this.loadOutbox(event.account_id);
         break;
       case "SyncDone": {
         const { [event.account_id]: _done, ...rest } = this.progress;

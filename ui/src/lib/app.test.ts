@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Account } from "./bindings/Account";
 import type { Folder } from "./bindings/Folder";
 import type { OpenTarget } from "./bindings/OpenTarget";
+import type { OutboxMessage } from "./bindings/OutboxMessage";
 import { folder, imapAccount } from "./fixtures";
 
 const api = {
@@ -12,7 +13,8 @@ const api = {
   sendMessage: vi.fn(async () => 42),
   unsendMessage: vi.fn(),
   retryOutbox: vi.fn(async () => null),
-  listOutbox: vi.fn(async () => []),
+  listOutbox: vi.fn<(accountId: number) => Promise<OutboxMessage[]>>(async () => []),
+  deleteOutbox: vi.fn(async () => null),
   replyDraft: vi.fn(),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
@@ -187,6 +189,44 @@ describe("AppState", () => {
       body: "Hello",
       in_reply_to: null,
     });
+  });
+
+  it("keeps each account's outbox, reloads it on OutboxChanged, and closes the Outbox view when it empties", async () => {
+    const failed: OutboxMessage = {
+      id: 5, account_id: 7, subject: "Hi", recipients: ["bo@example.org"], state: "failed", attempts: 1,
+      reason: "The server refused a recipient.", detail: "550", send_after: 0, next_attempt: null, created_at: 0,
+    };
+    api.listOutbox.mockResolvedValue([failed, { ...failed, id: 6, state: "sent" }]);
+    const app = new AppState();
+    await app.start();
+    expect(app.outboxes[7]?.map((m) => m.id)).toEqual([5]);
+    app.openOutbox(7);
+    expect(app.outboxAccountId).toBe(7);
+
+    await app.deleteOutbox(failed);
+    expect(app.confirmingOutboxDelete).toEqual(failed);
+    expect(app.dialogOpen).toBe(true);
+    expect(api.deleteOutbox).not.toHaveBeenCalled();
+    api.listOutbox.mockResolvedValue([]);
+    await app.deleteOutbox(failed, true);
+    expect(api.deleteOutbox).toHaveBeenCalledWith(5);
+    app.handleEvent({ type: "OutboxChanged", account_id: 7 });
+    await settle();
+    expect(app.outboxes[7]).toEqual([]);
+    expect(app.outboxAccountId).toBeNull();
+  });
+
+  it("Edit in the outbox takes the message back into the composer", async () => {
+    api.unsendMessage.mockResolvedValueOnce({ account_id: 7, to: "bo@example.org", cc: "", subject: "Hi", body: "Text", in_reply_to: null });
+    const app = new AppState();
+    await app.start();
+    await app.editOutbox({
+      id: 5, account_id: 7, subject: "Hi", recipients: [], state: "failed", attempts: 1,
+      reason: null, detail: null, send_after: 0, next_attempt: null, created_at: 0,
+    });
+    expect(api.unsendMessage).toHaveBeenCalledWith(5);
+    expect(app.composer.isOpen).toBe(true);
+    expect(app.composer.body).toBe("Text");
   });
 
   it("does not send without a recipient", async () => {
