@@ -7,15 +7,17 @@ import type { Account } from "./bindings/Account";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
 import type { MessageSummary } from "./bindings/MessageSummary";
+import type { MessageView } from "./bindings/MessageView";
 import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
+import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
 import { folderHome, isShown, shownFolders, type AccountAction, type FolderAction } from "./folderActions";
 import { FolderManager } from "./folderManager.svelte";
 import { findInbox, folderLabel, orderFolders, type FolderRow } from "./folders";
-import { formatCount } from "./format";
+import { formatAddressList, formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
 import { pendingOutbox } from "./outbox";
@@ -70,7 +72,7 @@ export class AppState {
     unsend: (id) => api.unsendMessage(id),
     retry: (id) => api.retryOutbox(id),
     listOutbox: (accountId) => api.listOutbox(accountId),
-    reopen: (message) => this.composer.openDraft(message),
+    reopen: (message) => this.composer.openTakenBack(message),
   });
   /** New folder, rename, delete, subscriptions: the dialogs and their engine calls. */
   readonly folders = new FolderManager({
@@ -202,7 +204,7 @@ export class AppState {
   /** Edit: takes the message out of the outbox into the composer. */
   async editOutbox(message: OutboxMessage): Promise<void> {
     try {
-      this.composer.openDraft(await api.unsendMessage(message.id));
+      this.composer.openTakenBack(await api.unsendMessage(message.id));
     } catch (err) {
       this.addBanner(message.account_id, toUserError(err, "The message could not be taken back."));
     }
@@ -377,6 +379,18 @@ export class AppState {
     } finally {
       this.preparingReply = false;
     }
+  }
+
+  /**
+   * Opens the draft in the reader (a message of the Drafts folder) in the composer. The engine has
+   * no draft fields for a message of the Drafts folder: they are read from the message (To, Cc,
+   * subject, text); the old copy goes once the composer saves its own draft or sends.
+   */
+  editDraft(): void {
+    const view = this.reader.current;
+    const folder = this.currentMessageFolder;
+    if (!view || folder?.role !== "drafts") return;
+    this.composer.openSaved(draftFields(view, folder.account_id), view.summary.id);
   }
 
   /** The folder the message in the reader is in. */
@@ -612,6 +626,18 @@ export class AppState {
   #messageLoaded(summary: MessageSummary): void {
     this.list.updateItem(summary);
   }
+}
+
+/** The composer's fields of a message saved in the Drafts folder. */
+export function draftFields(view: MessageView, accountId: number): OutgoingMessage {
+  return {
+    account_id: accountId,
+    to: formatAddressList(view.to),
+    cc: formatAddressList(view.cc),
+    subject: view.summary.subject,
+    body: view.text,
+    in_reply_to: null,
+  };
 }
 
 export const app = new AppState();

@@ -23,7 +23,7 @@ const api = {
 };
 vi.mock("./api", () => api);
 
-const { AppState } = await import("./app.svelte");
+const { AppState, draftFields } = await import("./app.svelte");
 
 const account = imapAccount({ id: 7 });
 
@@ -227,6 +227,22 @@ describe("AppState", () => {
     expect(api.unsendMessage).toHaveBeenCalledWith(5);
     expect(app.composer.isOpen).toBe(true);
     expect(app.composer.body).toBe("Text");
+  });
+
+  it("builds a Drafts-folder message's composer fields from the message", () => {
+    const fields = draftFields(
+      {
+        summary: { subject: "Plan" } as never,
+        to: [{ name: "Bo", email: "bo@example.org" }, { name: null, email: "cy@example.org" }],
+        cc: [],
+        reply_to: [],
+        message_id: "<d@x>",
+        text: "Body",
+        attachments: [],
+      },
+      7,
+    );
+    expect(fields).toEqual({ account_id: 7, to: "Bo <bo@example.org>, cy@example.org", cc: "", subject: "Plan", body: "Body", in_reply_to: null });
   });
 
   it("does not send without a recipient", async () => {

@@ -1,10 +1,20 @@
-/** The composer's state: the fields, sending, and the failure that keeps the text for a retry. */
+/**
+ * The composer's state: the fields, sending, the failure that keeps the text for a retry, and the
+ * draft: saved (`saveDraft`, keeping the returned id for the next save) `AUTOSAVE_MS` after the
+ * user stops typing and when the composer is closed without sending; discarded after Send or by
+ * "Discard".
+ */
 import * as api from "./api";
 import type { ComposeDraft } from "./bindings/ComposeDraft";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
 import { toUserError } from "./errors";
 import { invalidRecipients, splitRecipients } from "./recipients";
+
+/** How long after the last keystroke the draft is saved. */
+export const AUTOSAVE_MS = 2000;
+
+export type DraftState = "none" | "unsaved" | "saving" | "saved" | "failed";
 
 export class ComposerState {
   isOpen = $state(false);
@@ -16,6 +26,16 @@ export class ComposerState {
   inReplyTo = $state<number | null>(null);
   sending = $state(false);
   error = $state.raw<UserError | null>(null);
+  /** The engine's draft id once saved. */
+  draftId = $state<number | null>(null);
+  draft = $state<DraftState>("none");
+  /** The message in the Drafts folder this one was reopened from: it goes once replaced. */
+  replaces = $state<number | null>(null);
+
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The save under way, so that saves never overlap (each needs the id the previous one gave). */
+  #saving: Promise<void> | null = null;
+  #changedWhileSaving = false;
 
   /** Opens an empty message from `accountId`. */
   openNew(accountId: number): void {
@@ -27,10 +47,65 @@ export class ComposerState {
     this.#fill(draft);
   }
 
-  close(): void {
+  /** The user typed: the draft is saved once they pause. */
+  edited(): void {
+    if (!this.isOpen || this.sending) return;
+    if (this.#saving) this.#changedWhileSaving = true;
+    this.draft = "unsaved";
+    this.#cancelTimer();
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.saveDraft();
+    }, AUTOSAVE_MS);
+  }
+
+  /** Saves the draft now (a new version of the same draft after the first save). */
+  async saveDraft(): Promise<void> {
+    this.#cancelTimer();
+    if (this.#saving) {
+      await this.#saving;
+      if (this.draft !== "unsaved" && this.draft !== "failed") return;
+    }
+    const accountId = this.accountId;
+    if (accountId === null) return;
+    this.#changedWhileSaving = false;
+    this.draft = "saving";
+    const run = (async () => {
+      try {
+        this.draftId = await api.saveDraft(this.draftId, this.message(accountId));
+        this.draft = this.#changedWhileSaving ? "unsaved" : "saved";
+        this.#dropReplaced();
+      } catch (err) {
+        this.draft = "failed";
+        this.error = toUserError(err, "The draft could not be saved.");
+      }
+    })();
+    this.#saving = run;
+    await run;
+    this.#saving = null;
+  }
+
+  /**
+   * Closing without sending keeps the draft (saved now if anything changed since the last save),
+   * as users expect; "Discard" throws it away.
+   */
+  async close(): Promise<void> {
     if (this.sending) return;
-    this.isOpen = false;
-    this.error = null;
+    if (this.draft === "unsaved" || this.draft === "failed" || this.#timer !== null) await this.saveDraft();
+    if (this.draft === "failed") return;
+    this.#reset();
+  }
+
+  /** Throws the message away, with its saved draft. */
+  async discard(): Promise<void> {
+    if (this.sending) return;
+    this.#cancelTimer();
+    if (this.#saving) await this.#saving;
+    const id = this.draftId;
+    // A draft reopened from the Drafts folder: its copy there goes too.
+    this.#dropReplaced();
+    this.#reset();
+    if (id !== null) await api.discardDraft(id).catch(() => {});
   }
 
   /** Checks the fields the way a person would notice; null when they look sendable. */
@@ -69,9 +144,14 @@ export class ComposerState {
     this.sending = true;
     this.error = null;
     try {
+      this.#cancelTimer();
+      if (this.#saving) await this.#saving;
       const outboxId = await api.sendMessage(this.message(this.accountId));
-      this.sending = false;
-      this.close();
+      const draftId = this.draftId;
+      this.#dropReplaced();
+      this.#reset();
+      // Sent: the draft has done its job (a failure here leaves a stale draft, nothing lost).
+      if (draftId !== null) void api.discardDraft(draftId).catch(() => {});
       return outboxId;
     } catch (err) {
       this.error = toUserError(err, "The message could not be sent.");
@@ -81,7 +161,42 @@ export class ComposerState {
     }
   }
 
+  /** Reopens a message saved in the Drafts folder (`messageId`): it is replaced at the first save. */
+  openSaved(draft: ComposeDraft | OutgoingMessage, messageId: number): void {
+    this.#fill(draft);
+    this.replaces = messageId;
+  }
+
+  /** Opens a message taken back from the outbox: not saved anywhere, so closing keeps a draft. */
+  openTakenBack(message: OutgoingMessage): void {
+    this.#fill(message);
+    this.draft = "unsaved";
+  }
+
+  #dropReplaced(): void {
+    const old = this.replaces;
+    if (old === null) return;
+    this.replaces = null;
+    // The old copy is superseded by the engine's own draft (or the sent message).
+    void api.deleteMessages([old]).catch(() => {});
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #reset(): void {
+    this.#cancelTimer();
+    this.isOpen = false;
+    this.error = null;
+    this.draftId = null;
+    this.draft = "none";
+    this.replaces = null;
+  }
+
   #fill(draft: ComposeDraft | OutgoingMessage): void {
+    this.#reset();
     this.accountId = draft.account_id;
     this.to = draft.to;
     this.cc = draft.cc;
