@@ -59,8 +59,11 @@ export class ComposerState {
     }, AUTOSAVE_MS);
   }
 
-  /** Saves the draft now (a new version of the same draft after the first save). */
-  async saveDraft(): Promise<void> {
+  /**
+   * Saves the draft now (a new version of the same draft after the first save). A failed autosave
+   * (say, an address half typed) only shows "Draft not saved"; `explain` (on Close) shows why.
+   */
+  async saveDraft(explain = false): Promise<void> {
     this.#cancelTimer();
     if (this.#saving) {
       await this.#saving;
@@ -77,7 +80,7 @@ export class ComposerState {
         this.#dropReplaced();
       } catch (err) {
         this.draft = "failed";
-        this.error = toUserError(err, "The draft could not be saved.");
+        if (explain) this.error = toUserError(err, "The draft could not be saved.");
       }
     })();
     this.#saving = run;
@@ -91,7 +94,7 @@ export class ComposerState {
    */
   async close(): Promise<void> {
     if (this.sending) return;
-    if (this.draft === "unsaved" || this.draft === "failed" || this.#timer !== null) await this.saveDraft();
+    if (this.draft === "unsaved" || this.draft === "failed" || this.#timer !== null) await this.saveDraft(true);
     if (this.draft === "failed") return;
     this.#reset();
   }

@@ -100,6 +100,21 @@ describe("draft autosave", () => {
     expect(api.discardDraft).not.toHaveBeenCalled();
   });
 
+  it("a failed autosave only says so; on Close the reason shows and the composer stays open", async () => {
+    const refusal = { kind: "invalid_input", summary: "This does not look like an e-mail address: bo@", detail: "", certificate: null, help_url: null };
+    api.saveDraft.mockRejectedValueOnce(refusal).mockRejectedValueOnce(refusal);
+    const c = new ComposerState();
+    c.openNew(7);
+    c.to = "bo@";
+    c.edited();
+    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
+    expect(c.draft).toBe("failed");
+    expect(c.error).toBeNull();
+    await c.close();
+    expect(c.isOpen).toBe(true);
+    expect(c.error?.summary).toBe(refusal.summary);
+  });
+
   it("a message taken back from the outbox is kept as a draft when closed", async () => {
     const c = new ComposerState();
     c.openTakenBack({ account_id: 7, to: "bo@example.org", cc: "", subject: "Back", body: "Text", in_reply_to: null });
