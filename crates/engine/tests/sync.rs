@@ -2,6 +2,8 @@
 //! the plain fallback, UIDVALIDITY resets, IDLE delivering `NewMail`, and the push connection
 //! coming back after the server drops it.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use petrel_engine::engine::server;
@@ -10,7 +12,6 @@ use petrel_engine::model::{
     Account, EngineEvent, Folder, IncomingProtocol, MessageSummary, NewAccount, Security,
 };
 use petrel_engine::net::Tls;
-use petrel_engine::secrets::Secrets;
 use petrel_engine::{Engine, SyncConfig};
 use petrel_testkit::{corpus, Servers, TestUser};
 use tokio::sync::broadcast;
@@ -30,21 +31,9 @@ async fn setup(prefix: &str, n: usize) -> Setup {
 
 /// [`setup`], with the account's IMAPS port replaced (by a relay's).
 async fn setup_on(prefix: &str, n: usize, imaps_port: Option<u16>) -> Setup {
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
+    let (servers, user) = common::user_with_mail(prefix, n, 11);
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine =
-        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
-    let user = servers.new_user(prefix).expect("user");
-    if n > 0 {
-        servers
-            .fill_mailbox(
-                &user.email,
-                "INBOX",
-                &corpus::generate(n, 11, &servers.domain),
-            )
-            .expect("fill");
-    }
+    let engine = common::open_engine(dir.path());
     let account = engine
         .add_account(NewAccount {
             display_name: "Sync Test".into(),
@@ -634,16 +623,7 @@ fn span(uids: &[u32]) -> Option<(u32, u32)> {
 async fn a_first_sync_cut_mid_listing_resumes_without_gaps_or_duplicates() {
     use std::sync::atomic::Ordering;
     const N: usize = 3000;
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
-    let user = servers.new_user("cut").expect("user");
-    servers
-        .fill_mailbox(
-            &user.email,
-            "INBOX",
-            &corpus::generate(N, 21, &servers.domain),
-        )
-        .expect("fill");
+    let (servers, user) = common::user_with_mail("cut", N, 21);
     // Plain IMAP (allowed on loopback only), so that a close is a clean end of stream: the case
     // where a truncated answer could pass for a complete one.
     let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
@@ -827,21 +807,11 @@ async fn keep_all_mail_offline_downloads_every_body_once() {
 async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
     use std::sync::atomic::Ordering;
     const N: usize = 1500;
-    let servers = Servers::shared().expect("test mail servers");
-    std::env::set_var("SSL_CERT_FILE", &servers.ca_file);
-    let user = servers.new_user("bodycut").expect("user");
-    servers
-        .fill_mailbox(
-            &user.email,
-            "INBOX",
-            &corpus::generate(N, 23, &servers.domain),
-        )
-        .expect("fill");
+    let (servers, user) = common::user_with_mail("bodycut", N, 23);
     // Plain IMAP through the relay (loopback only), so that the cut is a clean end of stream.
     let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine =
-        Engine::open(dir.path(), Secrets::file(dir.path().join("secrets.json"))).expect("engine");
+    let engine = common::open_engine(dir.path());
     let account = engine
         .add_account(NewAccount {
             display_name: "Body Cut".into(),

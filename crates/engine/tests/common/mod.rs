@@ -16,6 +16,22 @@ pub fn servers() -> &'static Servers {
     servers
 }
 
+/// A fresh user of the shared servers with `n` corpus messages (seed `seed`) in the INBOX.
+pub fn user_with_mail(prefix: &str, n: usize, seed: u64) -> (&'static Servers, TestUser) {
+    let servers = servers();
+    let user = servers.new_user(prefix).expect("user");
+    if n > 0 {
+        servers
+            .fill_mailbox(
+                &user.email,
+                "INBOX",
+                &corpus::generate(n, seed, &servers.domain),
+            )
+            .expect("fill");
+    }
+    (servers, user)
+}
+
 /// An engine on `dir`, passwords in a file there.
 pub fn open_engine(dir: &std::path::Path) -> Engine {
     Engine::open(dir, Secrets::file(dir.join("secrets.json"))).expect("engine")
@@ -57,19 +73,9 @@ pub struct Setup {
 /// A fresh user with `n` corpus messages (seed 7) in the INBOX, added as an account and synced
 /// once.
 pub async fn setup(prefix: &str, display_name: &str, n: usize) -> Setup {
-    let servers = servers();
+    let (servers, user) = user_with_mail(prefix, n, 7);
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = open_engine(dir.path());
-    let user = servers.new_user(prefix).expect("user");
-    if n > 0 {
-        servers
-            .fill_mailbox(
-                &user.email,
-                "INBOX",
-                &corpus::generate(n, 7, &servers.domain),
-            )
-            .expect("fill");
-    }
     let account = engine
         .add_account(tls_account(servers, &user, display_name))
         .await
