@@ -34,30 +34,11 @@ async fn setup_on(prefix: &str, n: usize, imaps_port: Option<u16>) -> Setup {
     let (servers, user) = common::user_with_mail(prefix, n, 11);
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = common::open_engine(dir.path());
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Sync Test".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            protocol: IncomingProtocol::Imap,
-            pop3: None,
-            incoming: server(
-                &servers.host,
-                Some(imaps_port.unwrap_or(servers.imaps_port)),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
-        .await
-        .expect("account");
+    let mut new = common::tls_account(servers, &user, "Sync Test");
+    if let Some(port) = imaps_port {
+        new.incoming.port = port;
+    }
+    let account = engine.add_account(new).await.expect("account");
     Setup {
         servers,
         _dir: dir,
@@ -812,30 +793,15 @@ async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
     let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = common::open_engine(dir.path());
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Body Cut".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            protocol: IncomingProtocol::Imap,
-            pop3: None,
-            incoming: server(
-                &servers.host,
-                Some(relay.port),
-                Security::Plain,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &servers.host,
-                Some(servers.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-        })
-        .await
-        .expect("account");
+    let mut new = common::tls_account(servers, &user, "Body Cut");
+    new.incoming = server(
+        &servers.host,
+        Some(relay.port),
+        Security::Plain,
+        &user.email,
+        true,
+    );
+    let account = engine.add_account(new).await.expect("account");
     engine
         .set_body_policy(
             account.id,

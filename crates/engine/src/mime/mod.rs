@@ -99,6 +99,23 @@ pub fn parse_headers(
     }
 }
 
+/// An attachment's file name as the list shows it ("attachment" when it has none).
+fn attachment_name(part: &mail_parser::MessagePart<'_>) -> String {
+    part.attachment_name()
+        .map(str::to_string)
+        .unwrap_or_else(|| "attachment".to_string())
+}
+
+/// A part's `type/subtype` (application/octet-stream when it says none).
+fn mime_type_of(part: &mail_parser::MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".to_string())
+}
+
 /// A whole message parsed for a local folder: its list row (UID 0: the store gives it one) and
 /// its body. `received` is the date used when the message has none.
 pub fn parse_whole(raw: Vec<u8>, flags: Flags, received: i64) -> (NewMessage, ParsedBody) {
@@ -133,17 +150,8 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
             let attachments = msg
                 .attachments()
                 .map(|part| AttachmentInfo {
-                    filename: part
-                        .attachment_name()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| "attachment".to_string()),
-                    mime_type: part
-                        .content_type()
-                        .map(|ct| match ct.subtype() {
-                            Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                            None => ct.ctype().to_string(),
-                        })
-                        .unwrap_or_else(|| "application/octet-stream".to_string()),
+                    filename: attachment_name(part),
+                    mime_type: mime_type_of(part),
                     size: {
                         let (start, end) = (
                             part.raw_body_offset() as usize,
@@ -615,17 +623,8 @@ Content-Disposition: attachment; filename=\"r.pdf\"\r\nContent-Transfer-Encoding
         let attachments = msg
             .attachments()
             .map(|part| AttachmentInfo {
-                filename: part
-                    .attachment_name()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| "attachment".to_string()),
-                mime_type: part
-                    .content_type()
-                    .map(|ct| match ct.subtype() {
-                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                        None => ct.ctype().to_string(),
-                    })
-                    .unwrap_or_else(|| "application/octet-stream".to_string()),
+                filename: attachment_name(part),
+                mime_type: mime_type_of(part),
                 size: part.contents().len() as u32,
             })
             .collect();
