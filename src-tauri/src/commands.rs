@@ -2,9 +2,9 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, AppSettings, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, Folder,
-    MessagePage, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
-    Pop3Settings, UserError,
+    Account, AppSettings, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
+    MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage, Pop3Settings,
+    UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -119,7 +119,7 @@ pub async fn sync_account(engine: State<'_, Engine>, account_id: i64) -> Reply<(
 }
 
 #[tauri::command]
-pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<ComposeDraft> {
+pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<OutgoingMessage> {
     Ok(engine.reply_draft(message_id).await?)
 }
 

@@ -427,6 +427,7 @@ async fn run(cli: Cli) -> Result<()> {
                     subject,
                     body,
                     in_reply_to: None,
+                    ..OutgoingMessage::default()
                 })
                 .await
                 .map_err(|e| {

@@ -13,9 +13,9 @@ use crate::error::{Error, Result};
 use crate::imap;
 use crate::mime;
 use crate::model::{
-    Account, BodyPolicy, ComposeDraft, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder,
-    FolderRole, IncomingProtocol, MessagePage, MessageView, NewAccount, Pop3Settings, Security,
-    ServerSettings,
+    Account, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole,
+    IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage, Pop3Settings,
+    Security, ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -71,6 +71,9 @@ pub struct SyncReport {
     pub fetched: usize,
 }
 
+/// How long an attachment staged by the composer is kept (see `store/staged.rs`).
+const STAGED_MAX_AGE_SECS: i64 = 7 * 24 * 3600;
+
 impl Engine {
     /// Opens the engine on the usual data folder (see [`paths::data_dir`]), with the password
     /// store the user chose (see [`Secrets::from_env`]).
@@ -82,6 +85,11 @@ impl Engine {
 
     pub fn open(data_dir: &Path, secrets: Secrets) -> Result<Engine> {
         let store = Store::open(&paths::database_path(data_dir))?;
+        // Attachments staged by composers closed long ago (another process on the same folder,
+        // such as the command line, may have a composer open now: hence the age).
+        if let Err(e) = store.drop_stale_staged(STAGED_MAX_AGE_SECS) {
+            tracing::warn!("could not drop old attachment copies: {e}");
+        }
         let (events, _) = broadcast::channel(1024);
         Ok(Engine {
             inner: Arc::new(Inner {
@@ -687,7 +695,7 @@ impl Engine {
     }
 
     /// A composer pre-filled to answer a stored message.
-    pub async fn reply_draft(&self, message_id: i64) -> Result<ComposeDraft> {
+    pub async fn reply_draft(&self, message_id: i64) -> Result<OutgoingMessage> {
         let view = self.message(message_id).await?;
         let loc = self.inner.store.message_location(message_id)?;
         Ok(mime::reply_draft(loc.account_id, &view))

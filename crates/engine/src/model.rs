@@ -288,20 +288,99 @@ pub struct MessageView {
     pub attachments: Vec<AttachmentInfo>,
 }
 
-/// What the composer sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// What the composer sends (and saves as a draft, and gets back from the outbox by undo).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)] // outbox rows stored before a field existed still read back
 #[ts(export)]
 pub struct OutgoingMessage {
     #[ts(type = "number")]
     pub account_id: i64,
+    /// Who it is sent as (an [`Identity`] of `account_id`); `None`: the account's default identity.
+    #[ts(type = "number | null")]
+    pub identity_id: Option<i64>,
     /// Recipients as typed: `a@example.org, "Bo" <bo@example.org>`.
     pub to: String,
     pub cc: String,
+    /// Blind copies: in the envelope only, never in the headers of the message sent (kept in the
+    /// draft's headers, as other clients do, so that a reopened draft has them).
+    pub bcc: String,
     pub subject: String,
+    /// The text as typed in plain-text mode. With `html`, the plain-text part is derived from the
+    /// HTML when the message is built, and this is only what the composer last showed.
     pub body: String,
+    /// The body written as rich text (the editor's HTML): sent as multipart/alternative with a
+    /// faithful plain-text part. `None`: plain text only.
+    pub html: Option<String>,
+    /// Files attached (staged in the store), and inline images (`content_id` set, shown in `html`
+    /// as `cid:`).
+    pub attachments: Vec<ComposeAttachment>,
     /// The stored message this one answers, for In-Reply-To and References.
     #[ts(type = "number | null")]
     pub in_reply_to: Option<i64>,
+    /// The stored message this one forwards (inline or attached), marked `$Forwarded` once sent.
+    #[ts(type = "number | null")]
+    pub forwarded: Option<i64>,
+}
+
+/// A file attached in the composer. Its bytes are staged in the store (`Engine::stage_attachment`)
+/// from the moment it is attached, so that neither drafts nor the outbox depend on the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ComposeAttachment {
+    /// The staged copy's id.
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub mime_type: String,
+    /// Bytes, before any transfer encoding.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Set for an inline image: the `cid:` the HTML body refers to it by (without `<>`).
+    pub content_id: Option<String>,
+}
+
+/// Who the user sends as: each account has its own address as default identity, and may have
+/// more (aliases), each with its name, signature and preferred format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Identity {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub account_id: i64,
+    pub name: String,
+    pub email: String,
+    /// Plain text, put under new messages, replies and forwards after a "-- " line.
+    pub signature: String,
+    /// Compose rich text (HTML + a plain-text part); off: plain text only.
+    pub rich_text: bool,
+    /// The account's own address: always there, never deleted.
+    pub is_default: bool,
+}
+
+/// How the composer is opened from a stored message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ComposeMode {
+    /// To the sender (its Reply-To when it has one).
+    Reply,
+    /// To the sender and everyone else it went to, without the user's own addresses.
+    ReplyAll,
+    /// The original quoted in the body, its attachments attached again.
+    Forward,
+    /// The original attached whole, as `message/rfc822`.
+    ForwardAsAttachment,
+}
+
+/// A draft reopened from the Drafts folder: its fields, and the composer's draft id when it is
+/// one of Petrel's own drafts still known to the store (the next save replaces it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct OpenedDraft {
+    pub message: OutgoingMessage,
+    #[ts(type = "number | null")]
+    pub draft_id: Option<i64>,
 }
 
 /// Where a message in the outbox is.
@@ -370,20 +449,6 @@ pub struct OutboxMessage {
     /// When the user sent it (milliseconds since the Unix epoch).
     #[ts(type = "number")]
     pub created_at: i64,
-}
-
-/// A composer pre-filled for a reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ComposeDraft {
-    #[ts(type = "number")]
-    pub account_id: i64,
-    pub to: String,
-    pub cc: String,
-    pub subject: String,
-    pub body: String,
-    #[ts(type = "number | null")]
-    pub in_reply_to: Option<i64>,
 }
 
 /// Events the engine emits; the shell forwards them to the window as `petrel://event`.

@@ -118,6 +118,7 @@ async fn untrusted_certificate_is_explained_then_pinned() {
             subject: "Through a pinned certificate".into(),
             body: "hello\n".into(),
             in_reply_to: None,
+            ..OutgoingMessage::default()
         })
         .await
         .expect("send over pinned STARTTLS");

@@ -21,6 +21,7 @@ impl Setup {
             subject: "Plans for Friday".into(),
             body: body.into(),
             in_reply_to: None,
+            ..OutgoingMessage::default()
         }
     }
 

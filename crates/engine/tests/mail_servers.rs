@@ -149,6 +149,7 @@ async fn add_account_sync_read_reply_over_implicit_tls() {
             subject: draft.subject,
             body: format!("My answer.\n{}", draft.body),
             in_reply_to: draft.in_reply_to,
+            ..OutgoingMessage::default()
         })
         .await
         .unwrap();
@@ -209,6 +210,7 @@ async fn starttls_on_both_sides() {
             subject: "Über STARTTLS — grüße".into(),
             body: "Ünïcödé body\n".into(),
             in_reply_to: None,
+            ..OutgoingMessage::default()
         })
         .await
         .unwrap();

@@ -34,6 +34,7 @@ fn message(account_id: i64, to: &str, subject: &str, body: &str) -> OutgoingMess
         subject: subject.into(),
         body: body.into(),
         in_reply_to: None,
+        ..OutgoingMessage::default()
     }
 }
 

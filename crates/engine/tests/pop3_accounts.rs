@@ -345,6 +345,7 @@ async fn drafts_and_sent_copies_go_to_local_folders() {
         subject: "Draft one".into(),
         body: "first words".into(),
         in_reply_to: None,
+        ..petrel_engine::model::OutgoingMessage::default()
     };
     let draft = engine.save_draft(None, &out).unwrap();
     out.subject = "Draft two".into();

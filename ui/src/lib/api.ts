@@ -10,7 +10,6 @@ import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
-import type { ComposeDraft } from "./bindings/ComposeDraft";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { EngineEvent } from "./bindings/EngineEvent";
@@ -113,7 +112,7 @@ export function syncAccount(accountId: number): Promise<null> {
   return call("sync_account", { accountId });
 }
 
-export function replyDraft(messageId: number): Promise<ComposeDraft> {
+export function replyDraft(messageId: number): Promise<OutgoingMessage> {
   return call("reply_draft", { messageId });
 }
 

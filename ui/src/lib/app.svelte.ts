@@ -13,6 +13,7 @@ import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
 import { ComposerState } from "./composer.svelte";
+import { emptyMessage } from "./outgoing";
 import { toUserError } from "./errors";
 import { folderHome, isShown, shownFolders, type AccountAction, type FolderAction } from "./folderActions";
 import { FolderManager } from "./folderManager.svelte";
@@ -631,12 +632,11 @@ export class AppState {
 /** The composer's fields of a message saved in the Drafts folder. */
 export function draftFields(view: MessageView, accountId: number): OutgoingMessage {
   return {
-    account_id: accountId,
+    ...emptyMessage(accountId),
     to: formatAddressList(view.to),
     cc: formatAddressList(view.cc),
     subject: view.summary.subject,
     body: view.text,
-    in_reply_to: null,
   };
 }
 

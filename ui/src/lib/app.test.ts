@@ -4,6 +4,7 @@ import type { Folder } from "./bindings/Folder";
 import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import { folder, imapAccount } from "./fixtures";
+import { emptyMessage } from "./outgoing";
 
 const api = {
   listAccounts: vi.fn<() => Promise<Account[]>>(),
@@ -181,14 +182,7 @@ describe("AppState", () => {
     expect(app.composer.isOpen).toBe(false);
     expect(app.status).toBe("Message queued for sending");
     expect(app.sendToasts.items.map((t) => [t.kind, t.text, t.outboxId])).toEqual([["sending", "Sending “(no subject)”…", 42]]);
-    expect(api.sendMessage).toHaveBeenLastCalledWith({
-      account_id: 7,
-      to: "bo@example.org",
-      cc: "",
-      subject: "",
-      body: "Hello",
-      in_reply_to: null,
-    });
+    expect(api.sendMessage).toHaveBeenLastCalledWith({ ...emptyMessage(7), to: "bo@example.org", body: "Hello" });
   });
 
   it("keeps each account's outbox, reloads it on OutboxChanged, and closes the Outbox view when it empties", async () => {
@@ -217,7 +211,7 @@ describe("AppState", () => {
   });
 
   it("Edit in the outbox takes the message back into the composer", async () => {
-    api.unsendMessage.mockResolvedValueOnce({ account_id: 7, to: "bo@example.org", cc: "", subject: "Hi", body: "Text", in_reply_to: null });
+    api.unsendMessage.mockResolvedValueOnce({ ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Hi", body: "Text" });
     const app = new AppState();
     await app.start();
     await app.editOutbox({
@@ -242,7 +236,7 @@ describe("AppState", () => {
       },
       7,
     );
-    expect(fields).toEqual({ account_id: 7, to: "Bo <bo@example.org>, cy@example.org", cc: "", subject: "Plan", body: "Body", in_reply_to: null });
+    expect(fields).toEqual({ ...emptyMessage(7), to: "Bo <bo@example.org>, cy@example.org", cc: "", subject: "Plan", body: "Body" });
   });
 
   it("does not send without a recipient", async () => {

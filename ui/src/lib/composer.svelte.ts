@@ -5,10 +5,11 @@
  * "Discard".
  */
 import * as api from "./api";
-import type { ComposeDraft } from "./bindings/ComposeDraft";
+import type { ComposeAttachment } from "./bindings/ComposeAttachment";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
 import { toUserError } from "./errors";
+import { emptyMessage } from "./outgoing";
 import { invalidRecipients, splitRecipients } from "./recipients";
 
 /** How long after the last keystroke the draft is saved. */
@@ -19,11 +20,16 @@ export type DraftState = "none" | "unsaved" | "saving" | "saved" | "failed";
 export class ComposerState {
   isOpen = $state(false);
   accountId = $state<number | null>(null);
+  identityId = $state<number | null>(null);
   to = $state("");
   cc = $state("");
+  bcc = $state("");
   subject = $state("");
   body = $state("");
+  html = $state<string | null>(null);
+  attachments = $state<ComposeAttachment[]>([]);
   inReplyTo = $state<number | null>(null);
+  forwarded = $state<number | null>(null);
   sending = $state(false);
   error = $state.raw<UserError | null>(null);
   /** The engine's draft id once saved. */
@@ -39,11 +45,11 @@ export class ComposerState {
 
   /** Opens an empty message from `accountId`. */
   openNew(accountId: number): void {
-    this.#fill({ account_id: accountId, to: "", cc: "", subject: "", body: "", in_reply_to: null });
+    this.#fill(emptyMessage(accountId));
   }
 
   /** Opens a message pre-filled by the engine (a reply, or a message taken back from the outbox). */
-  openDraft(draft: ComposeDraft | OutgoingMessage): void {
+  openDraft(draft: OutgoingMessage): void {
     this.#fill(draft);
   }
 
@@ -124,11 +130,16 @@ export class ComposerState {
   message(accountId: number): OutgoingMessage {
     return {
       account_id: accountId,
+      identity_id: this.identityId,
       to: this.to.trim(),
       cc: this.cc.trim(),
+      bcc: this.bcc.trim(),
       subject: this.subject,
       body: this.body,
+      html: this.html,
+      attachments: [...this.attachments],
       in_reply_to: this.inReplyTo,
+      forwarded: this.forwarded,
     };
   }
 
@@ -165,7 +176,7 @@ export class ComposerState {
   }
 
   /** Reopens a message saved in the Drafts folder (`messageId`): it is replaced at the first save. */
-  openSaved(draft: ComposeDraft | OutgoingMessage, messageId: number): void {
+  openSaved(draft: OutgoingMessage, messageId: number): void {
     this.#fill(draft);
     this.replaces = messageId;
   }
@@ -198,14 +209,19 @@ export class ComposerState {
     this.replaces = null;
   }
 
-  #fill(draft: ComposeDraft | OutgoingMessage): void {
+  #fill(draft: OutgoingMessage): void {
     this.#reset();
     this.accountId = draft.account_id;
+    this.identityId = draft.identity_id;
     this.to = draft.to;
     this.cc = draft.cc;
+    this.bcc = draft.bcc;
     this.subject = draft.subject;
     this.body = draft.body;
+    this.html = draft.html;
+    this.attachments = [...draft.attachments];
     this.inReplyTo = draft.in_reply_to;
+    this.forwarded = draft.forwarded;
     this.error = null;
     this.sending = false;
     this.isOpen = true;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
+import { emptyMessage } from "./outgoing";
 
 const api = {
   saveDraft: vi.fn(async (_id: number | null, _m: OutgoingMessage) => 31),
@@ -82,7 +83,7 @@ describe("draft autosave", () => {
 
   it("a draft reopened from the Drafts folder replaces its old copy at the first save", async () => {
     const c = new ComposerState();
-    c.openSaved({ account_id: 7, to: "bo@example.org", cc: "", subject: "Plan", body: "Draft", in_reply_to: null }, 99);
+    c.openSaved({ ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Plan", body: "Draft" }, 99);
     expect(c.body).toBe("Draft");
     typing(c, "Draft, more");
     await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
@@ -94,7 +95,7 @@ describe("draft autosave", () => {
 
   it("Discard of a draft reopened from the Drafts folder deletes its copy there", async () => {
     const c = new ComposerState();
-    c.openSaved({ account_id: 7, to: "", cc: "", subject: "Plan", body: "Draft", in_reply_to: null }, 99);
+    c.openSaved({ ...emptyMessage(7), to: "", cc: "", subject: "Plan", body: "Draft" }, 99);
     await c.discard();
     expect(api.deleteMessages).toHaveBeenCalledWith([99]);
     expect(api.discardDraft).not.toHaveBeenCalled();
@@ -117,7 +118,7 @@ describe("draft autosave", () => {
 
   it("a message taken back from the outbox is kept as a draft when closed", async () => {
     const c = new ComposerState();
-    c.openTakenBack({ account_id: 7, to: "bo@example.org", cc: "", subject: "Back", body: "Text", in_reply_to: null });
+    c.openTakenBack({ ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Back", body: "Text" });
     await c.close();
     expect(api.saveDraft).toHaveBeenCalledWith(null, expect.objectContaining({ subject: "Back" }));
   });

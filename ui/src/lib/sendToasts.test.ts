@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import { NOTE_MS, SendToasts, TOO_LATE_TEXT, shownSubject } from "./sendToasts.svelte";
+import { emptyMessage } from "./outgoing";
 
 const NOW = 1_700_000_000_000;
 
@@ -22,7 +23,7 @@ function entry(id: number, change: Partial<OutboxMessage> = {}): OutboxMessage {
   };
 }
 
-const taken: OutgoingMessage = { account_id: 7, to: "bo@example.org", cc: "", subject: "Hello", body: "Hi Bo", in_reply_to: null };
+const taken: OutgoingMessage = { ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Hello", body: "Hi Bo" };
 
 function setUp(outbox: OutboxMessage[] = [entry(3)]) {
   const deps = {

@@ -6,7 +6,7 @@ pub mod parts;
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::error::{Error, Result};
-use crate::model::{Address, AttachmentInfo, ComposeDraft, MessageView, OutgoingMessage};
+use crate::model::{Address, AttachmentInfo, MessageView, OutgoingMessage};
 use crate::store::{NewMessage, StoredBody};
 
 /// IMAP flags as booleans: seen, flagged, answered, draft.
@@ -407,7 +407,7 @@ fn format_address(a: &Address) -> String {
 
 /// A composer pre-filled to answer `original`: to its Reply-To (else From), "Re:" subject,
 /// the original quoted under an attribution line.
-pub fn reply_draft(account_id: i64, original: &MessageView) -> ComposeDraft {
+pub fn reply_draft(account_id: i64, original: &MessageView) -> OutgoingMessage {
     let recipients: Vec<&Address> = if original.reply_to.is_empty() {
         original.summary.from.iter().collect()
     } else {
@@ -435,13 +435,13 @@ pub fn reply_draft(account_id: i64, original: &MessageView) -> ComposeDraft {
         body.push_str(line);
         body.push('\n');
     }
-    ComposeDraft {
+    OutgoingMessage {
         account_id,
         to,
-        cc: String::new(),
         subject: reply_subject(&original.summary.subject),
         body,
         in_reply_to: Some(original.summary.id),
+        ..OutgoingMessage::default()
     }
 }
 
@@ -766,6 +766,7 @@ Content-Transfer-Encoding: base64\r\n\r\n{}",
             subject: "Re: Grüße".into(),
             body: "line one\nline two\n".into(),
             in_reply_to: Some(1),
+            ..OutgoingMessage::default()
         };
         let t = threading_for(Some("p@x"), "r@x");
         let m = build_message("Ann", "ann@example.org", &out, t).unwrap();

@@ -22,6 +22,7 @@ mod operations;
 mod outbox;
 mod prefetch;
 mod schema;
+mod staged;
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};

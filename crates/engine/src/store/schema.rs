@@ -203,6 +203,41 @@ const MIGRATIONS: &[&str] = &[
         key   TEXT PRIMARY KEY,
         value TEXT NOT NULL
     ) STRICT;",
+    // 14: the composer. `identities`: who the user sends as (`model::Identity`); every account
+    // has its default one, made by the trigger with the account and following its name. And
+    // `staged_attachments`: the bytes of files attached in the composer, copied in when attached,
+    // so that drafts and the outbox never depend on the file; rows no draft or composer needs any
+    // more are dropped after a while (`Store::drop_stale_staged`).
+    "CREATE TABLE identities (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        signature   TEXT NOT NULL DEFAULT '',
+        rich_text   INTEGER NOT NULL DEFAULT 1,
+        is_default  INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX identities_by_account ON identities (account_id, id);
+    CREATE UNIQUE INDEX identities_one_default ON identities (account_id) WHERE is_default = 1;
+    INSERT INTO identities (account_id, name, email, is_default)
+        SELECT id, display_name, email, 1 FROM accounts;
+    CREATE TRIGGER identities_default_for_account AFTER INSERT ON accounts BEGIN
+        INSERT INTO identities (account_id, name, email, is_default)
+        VALUES (NEW.id, NEW.display_name, NEW.email, 1);
+    END;
+    CREATE TRIGGER identities_default_follows_account
+    AFTER UPDATE OF display_name, email ON accounts BEGIN
+        UPDATE identities SET name = NEW.display_name, email = NEW.email
+        WHERE account_id = NEW.id AND is_default = 1;
+    END;
+    CREATE TABLE staged_attachments (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        mime_type   TEXT NOT NULL,
+        content_id  TEXT,
+        data        BLOB NOT NULL,
+        staged_at   INTEGER NOT NULL DEFAULT (unixepoch())
+    ) STRICT;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

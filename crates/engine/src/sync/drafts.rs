@@ -291,6 +291,7 @@ mod tests {
             subject: "Plans".into(),
             body: body.into(),
             in_reply_to: None,
+            ..OutgoingMessage::default()
         }
     }
 
