@@ -2,9 +2,9 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, AppSettings, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, Folder, MessagePage,
-    MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage, Pop3Settings,
-    UserError,
+    Account, AppSettings, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, Folder, Identity,
+    MessagePage, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
+    Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -302,6 +302,29 @@ pub fn set_pop3_settings(
 #[tauri::command]
 pub fn discard_draft(engine: State<'_, Engine>, draft_id: i64) -> Reply<()> {
     engine.discard_draft(draft_id)?;
+    Ok(())
+}
+
+/// The account's identities (who the user sends as), its default first.
+#[tauri::command]
+pub fn list_identities(engine: State<'_, Engine>, account_id: i64) -> Reply<Vec<Identity>> {
+    Ok(engine.identities(account_id)?)
+}
+
+#[tauri::command]
+pub fn add_identity(engine: State<'_, Engine>, identity: Identity) -> Reply<Identity> {
+    Ok(engine.add_identity(identity)?)
+}
+
+#[tauri::command]
+pub fn update_identity(engine: State<'_, Engine>, identity: Identity) -> Reply<()> {
+    engine.update_identity(identity)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn delete_identity(engine: State<'_, Engine>, identity_id: i64) -> Reply<()> {
+    engine.delete_identity(identity_id)?;
     Ok(())
 }
 

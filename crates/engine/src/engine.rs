@@ -14,8 +14,8 @@ use crate::imap;
 use crate::mime;
 use crate::model::{
     Account, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole,
-    IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage, Pop3Settings,
-    Security, ServerSettings,
+    Identity, IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage,
+    Pop3Settings, Security, ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -512,6 +512,32 @@ impl Engine {
         self.inner.store.set_body_policy(account_id, policy)
     }
 
+    /// The account's identities (who the user sends as), its default first.
+    pub fn identities(&self, account_id: i64) -> Result<Vec<Identity>> {
+        self.inner.store.identities(account_id)
+    }
+
+    /// Adds an identity (an alias) to `identity.account_id`; returns it with its id.
+    pub fn add_identity(&self, identity: Identity) -> Result<Identity> {
+        let identity = checked_identity(identity)?;
+        self.inner.store.account(identity.account_id)?;
+        self.inner.store.add_identity(&identity)
+    }
+
+    /// Saves an identity's name, address, signature and format (the default identity keeps the
+    /// account's address; its name becomes the account's display name).
+    pub fn update_identity(&self, identity: Identity) -> Result<()> {
+        let identity = checked_identity(identity)?;
+        self.inner.store.update_identity(&identity)?;
+        self.inner.accounts_changed.notify_waiters();
+        Ok(())
+    }
+
+    /// Removes an identity; the account's default one stays.
+    pub fn delete_identity(&self, identity_id: i64) -> Result<()> {
+        self.inner.store.delete_identity(identity_id)
+    }
+
     /// Downloads, folder by folder in `folders`' order (INBOX first), the missing bodies the
     /// account's [`BodyPolicy`] asks for: those of messages dated within the window (or all with
     /// "keep all mail offline"), newest first, none larger than the size limit.
@@ -850,6 +876,24 @@ pub fn server(
         username: username.to_string(),
         trusted_cert: None,
     }
+}
+
+/// An identity as the user typed it, trimmed and checked: a name and a valid address.
+fn checked_identity(mut identity: Identity) -> Result<Identity> {
+    identity.name = identity.name.trim().to_string();
+    identity.email = identity.email.trim().to_string();
+    if identity.name.is_empty() {
+        return Err(Error::InvalidInput(
+            "Type the name people should see for this address.".into(),
+        ));
+    }
+    if identity.email.parse::<lettre::Address>().is_err() {
+        return Err(Error::InvalidInput(format!(
+            "“{}” is not an e-mail address.",
+            identity.email
+        )));
+    }
+    Ok(identity)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
+import type { Identity } from "./bindings/Identity";
 import type { MessagePage } from "./bindings/MessagePage";
 import type { MessageView } from "./bindings/MessageView";
 import type { NewAccount } from "./bindings/NewAccount";
@@ -222,6 +223,23 @@ export function deleteFolder(folderId: number): Promise<null> {
 
 export function setFolderSubscribed(folderId: number, subscribed: boolean): Promise<null> {
   return call("set_folder_subscribed", { folderId, subscribed });
+}
+
+/** The account's identities (who the user sends as), its default first. */
+export function listIdentities(accountId: number): Promise<Identity[]> {
+  return call("list_identities", { accountId });
+}
+
+export function addIdentity(identity: Identity): Promise<Identity> {
+  return call("add_identity", { identity });
+}
+
+export function updateIdentity(identity: Identity): Promise<null> {
+  return call("update_identity", { identity });
+}
+
+export function deleteIdentity(identityId: number): Promise<null> {
+  return call("delete_identity", { identityId });
 }
 
 /** An account's desktop notification settings: on/off, preview, sound, muted folders. */

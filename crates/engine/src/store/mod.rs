@@ -15,6 +15,7 @@
 mod accounts;
 mod drafts;
 mod folders;
+mod identities;
 mod local;
 mod messages;
 mod notify;

@@ -40,9 +40,12 @@ impl Engine {
             }
             None => None,
         };
+        let identity = self
+            .store()
+            .sending_identity(account.id, draft.identity_id)?;
         let raw = draft_message(
-            &account.display_name,
-            &account.email,
+            &identity.name,
+            &identity.email,
             draft,
             &message_id,
             threading,

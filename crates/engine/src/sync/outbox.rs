@@ -63,7 +63,8 @@ impl Engine {
             }
             None => None,
         };
-        let message = mime::build_message(&account.display_name, &account.email, &out, threading)?;
+        let identity = self.store().sending_identity(account.id, out.identity_id)?;
+        let message = mime::build_message(&identity.name, &identity.email, &out, threading)?;
         let message_id = message
             .headers()
             .get_raw("Message-ID")
