@@ -2,8 +2,8 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, AppSettings, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, Folder, Identity,
-    MessagePage, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
+    Account, AppSettings, BodyPolicy, ComposeAttachment, DiscoveryOutcome, DiscoveryProgress,
+    Folder, Identity, MessagePage, OpenedDraft, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
     Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
@@ -303,6 +303,54 @@ pub fn set_pop3_settings(
 pub fn discard_draft(engine: State<'_, Engine>, draft_id: i64) -> Reply<()> {
     engine.discard_draft(draft_id)?;
     Ok(())
+}
+
+/// Stages a file the user attached: the request's raw body is the file's bytes; headers
+/// `petrel-name` (encodeURIComponent of the file name), `petrel-type` (may be empty: guessed from
+/// the name), `petrel-inline` (`"1"` for an inline image, which gets a content id).
+#[tauri::command]
+pub fn stage_attachment(
+    engine: State<'_, Engine>,
+    request: tauri::ipc::Request<'_>,
+) -> Reply<ComposeAttachment> {
+    let tauri::ipc::InvokeBody::Raw(data) = request.body() else {
+        return Err(petrel_engine::Error::InvalidInput(
+            "The file's bytes did not arrive (not sent as a raw body).".into(),
+        )
+        .into());
+    };
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let name = percent_encoding::percent_decode_str(&header("petrel-name"))
+        .decode_utf8_lossy()
+        .into_owned();
+    let inline = header("petrel-inline") == "1";
+    Ok(engine.stage_attachment(&name, &header("petrel-type"), inline, data)?)
+}
+
+/// A staged image as a `data:` URL (an inline image of a reopened draft, for the editor).
+#[tauri::command]
+pub fn staged_image_url(engine: State<'_, Engine>, id: i64) -> Reply<String> {
+    Ok(engine.staged_image_url(id)?)
+}
+
+/// The largest message the account's outgoing server takes (SIZE from its EHLO), or null.
+#[tauri::command]
+pub async fn outgoing_size_limit(engine: State<'_, Engine>, account_id: i64) -> Reply<Option<u64>> {
+    Ok(engine.outgoing_size_limit(account_id).await?)
+}
+
+/// A message of a Drafts folder back in the composer's fields, with a draft id whose next save
+/// replaces it.
+#[tauri::command]
+pub async fn open_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<OpenedDraft> {
+    Ok(engine.open_draft(message_id).await?)
 }
 
 /// The account's identities (who the user sends as), its default first.

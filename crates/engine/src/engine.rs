@@ -59,6 +59,8 @@ struct Inner {
     outbox: tokio::sync::watch::Sender<u64>,
     /// How long a sent message waits in the outbox before it is handed to the server.
     undo_delay: Mutex<std::time::Duration>,
+    /// The outgoing servers' SIZE limits, learnt once per account.
+    size_limits: crate::compose::SizeLimits,
 }
 
 /// What a sync of one account did.
@@ -105,6 +107,7 @@ impl Engine {
                 queued: tokio::sync::watch::channel(0).0,
                 outbox: tokio::sync::watch::channel(0).0,
                 undo_delay: Mutex::new(crate::sync::DEFAULT_UNDO_DELAY),
+                size_limits: Default::default(),
             }),
         })
     }
@@ -228,6 +231,10 @@ impl Engine {
         self.inner.store.set_pop3_settings(account_id, &settings)?;
         self.inner.accounts_changed.notify_one();
         Ok(())
+    }
+
+    pub(crate) fn size_limits(&self) -> &crate::compose::SizeLimits {
+        &self.inner.size_limits
     }
 
     pub(crate) fn tls(&self) -> &crate::net::Tls {

@@ -8,6 +8,7 @@
 //! (flags, moves, deletes) from the store's operation queue. This crate has no UI dependency.
 
 pub mod bodies;
+pub mod compose;
 pub mod discovery;
 pub mod engine;
 pub mod error;

@@ -10,6 +10,7 @@ import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
+import type { ComposeAttachment } from "./bindings/ComposeAttachment";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { EngineEvent } from "./bindings/EngineEvent";
@@ -20,6 +21,7 @@ import type { MessageView } from "./bindings/MessageView";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { NotificationSettings } from "./bindings/NotificationSettings";
 import type { OpenTarget } from "./bindings/OpenTarget";
+import type { OpenedDraft } from "./bindings/OpenedDraft";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { Pop3Settings } from "./bindings/Pop3Settings";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
@@ -240,6 +242,37 @@ export function updateIdentity(identity: Identity): Promise<null> {
 
 export function deleteIdentity(identityId: number): Promise<null> {
   return call("delete_identity", { identityId });
+}
+
+/**
+ * Copies a file the user attached into the engine (so drafts and the outbox never depend on the
+ * file). `type` may be empty: the engine guesses it from the name. An inline image gets a
+ * `content_id` for `<img src="cid:…">`. Rejects files too large to send anywhere.
+ */
+export function stageAttachment(data: Uint8Array, name: string, type: string, inline: boolean): Promise<ComposeAttachment> {
+  return invoke<ComposeAttachment>("stage_attachment", data, {
+    headers: { "petrel-name": encodeURIComponent(name), "petrel-type": type, "petrel-inline": inline ? "1" : "0" },
+  }).catch((err: unknown) => {
+    throw toUserError(err);
+  });
+}
+
+/** A staged image as a `data:` URL, for the editor to show an inline image of a reopened draft. */
+export function stagedImageUrl(id: number): Promise<string> {
+  return call("staged_image_url", { id });
+}
+
+/** The largest message the account's outgoing server takes (bytes), or null when unknown. */
+export function outgoingSizeLimit(accountId: number): Promise<number | null> {
+  return call("outgoing_size_limit", { accountId });
+}
+
+/**
+ * A message of a Drafts folder back in the composer: every field, attachments staged again, and
+ * the draft id to save it under (the next save replaces this copy, on the server too).
+ */
+export function openDraft(messageId: number): Promise<OpenedDraft> {
+  return call("open_draft", { messageId });
 }
 
 /** An account's desktop notification settings: on/off, preview, sound, muted folders. */

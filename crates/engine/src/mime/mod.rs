@@ -1,11 +1,18 @@
 //! Reading and writing mail: parsing with mail-parser (headers for the list, whole messages for
 //! the reader) and composing with lettre's builder (replies with correct threading headers).
 
+pub mod build;
+pub mod flowed;
 pub mod parts;
+pub mod read;
+
+pub use build::{
+    build_message, new_content_id, new_message_id, parse_recipients, threading_for, Purpose,
+    Threading,
+};
 
 use mail_parser::{MessageParser, MimeHeaders};
 
-use crate::error::{Error, Result};
 use crate::model::{Address, AttachmentInfo, MessageView, OutgoingMessage};
 use crate::store::{NewMessage, StoredBody};
 
@@ -20,7 +27,7 @@ pub struct Flags {
 
 const SNIPPET_CHARS: usize = 160;
 
-fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+pub(crate) fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     a.map(|a| {
         a.iter()
             .filter_map(|addr| {
@@ -100,14 +107,14 @@ pub fn parse_headers(
 }
 
 /// An attachment's file name as the list shows it ("attachment" when it has none).
-fn attachment_name(part: &mail_parser::MessagePart<'_>) -> String {
+pub(crate) fn attachment_name(part: &mail_parser::MessagePart<'_>) -> String {
     part.attachment_name()
         .map(str::to_string)
         .unwrap_or_else(|| "attachment".to_string())
 }
 
 /// A part's `type/subtype` (application/octet-stream when it says none).
-fn mime_type_of(part: &mail_parser::MessagePart<'_>) -> String {
+pub(crate) fn mime_type_of(part: &mail_parser::MessagePart<'_>) -> String {
     part.content_type()
         .map(|ct| match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub),
@@ -387,7 +394,7 @@ pub fn reply_subject(subject: &str) -> String {
     format!("Re: {s}")
 }
 
-fn format_address(a: &Address) -> String {
+pub(crate) fn format_address(a: &Address) -> String {
     match &a.name {
         Some(name)
             if name
@@ -443,108 +450,6 @@ pub fn reply_draft(account_id: i64, original: &MessageView) -> OutgoingMessage {
         in_reply_to: Some(original.summary.id),
         ..OutgoingMessage::default()
     }
-}
-
-/// Parses recipients as typed in the composer: `a@x.org, "Bo, B." <bo@x.org>; c@y.org`.
-pub fn parse_recipients(field: &str) -> Result<Vec<lettre::message::Mailbox>> {
-    let field = field.trim();
-    if field.is_empty() {
-        return Ok(Vec::new());
-    }
-    let normalised = field.replace(';', ",");
-    let list: lettre::message::Mailboxes = normalised.parse().map_err(|e| {
-        Error::InvalidInput(format!("“{field}” is not a valid list of addresses ({e})."))
-    })?;
-    Ok(list.into_iter().collect())
-}
-
-/// Threading headers for a reply: In-Reply-To and References (parent's References + its id).
-pub struct Threading {
-    pub in_reply_to: String,
-    pub references: String,
-}
-
-pub fn threading_for(parent_message_id: Option<&str>, parent_refs: &str) -> Option<Threading> {
-    let id = parent_message_id?
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>');
-    if id.is_empty() {
-        return None;
-    }
-    let mut refs: Vec<String> = parent_refs
-        .split_whitespace()
-        .map(|r| format!("<{}>", r.trim_start_matches('<').trim_end_matches('>')))
-        .collect();
-    refs.push(format!("<{id}>"));
-    Some(Threading {
-        in_reply_to: format!("<{id}>"),
-        references: refs.join(" "),
-    })
-}
-
-/// A Message-ID on the sender's own domain.
-pub fn new_message_id(from_email: &str) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let domain = from_email
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .unwrap_or("petrel.invalid");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(nanos);
-    h.write_u32(std::process::id());
-    format!("<{:x}.{:016x}@{}>", nanos, h.finish(), domain)
-}
-
-/// Builds the RFC 5322 message the composer describes.
-pub fn build_message(
-    from_name: &str,
-    from_email: &str,
-    out: &OutgoingMessage,
-    threading: Option<Threading>,
-) -> Result<lettre::Message> {
-    use lettre::message::header::ContentType;
-
-    let from: lettre::message::Mailbox = format!(
-        "{} <{}>",
-        from_name.replace(['<', '>', '"'], ""),
-        from_email
-    )
-    .parse()
-    .or_else(|_| from_email.parse())
-    .map_err(|e| {
-        Error::InvalidInput(format!(
-            "The sender address {from_email} is not valid ({e})."
-        ))
-    })?;
-    let to = parse_recipients(&out.to)?;
-    let cc = parse_recipients(&out.cc)?;
-    if to.is_empty() && cc.is_empty() {
-        return Err(Error::InvalidInput("Add at least one recipient.".into()));
-    }
-    let mut builder = lettre::Message::builder()
-        .from(from)
-        .subject(out.subject.trim())
-        .message_id(Some(new_message_id(from_email)))
-        .user_agent(format!("Petrel/{}", env!("CARGO_PKG_VERSION")));
-    for m in to {
-        builder = builder.to(m);
-    }
-    for m in cc {
-        builder = builder.cc(m);
-    }
-    if let Some(t) = threading {
-        builder = builder.in_reply_to(t.in_reply_to).references(t.references);
-    }
-    // Line endings are normalised to CRLF by lettre; no bare LF reaches the wire.
-    builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(out.body.clone())
-        .map_err(|e| Error::InvalidInput(format!("The message could not be built: {e}")))
 }
 
 #[cfg(test)]
@@ -739,42 +644,5 @@ Content-Transfer-Encoding: base64\r\n\r\n{}",
         }
         assert_eq!(find_byte(b"", b'-'), None);
         assert_eq!(base64_len(b"SGVsbG8=\r\nSGk=\r\n"), 7);
-    }
-
-    #[test]
-    fn threading_appends_parent() {
-        let t = threading_for(Some("p@x"), "r@x").unwrap();
-        assert_eq!(t.in_reply_to, "<p@x>");
-        assert_eq!(t.references, "<r@x> <p@x>");
-        assert!(threading_for(None, "").is_none());
-    }
-
-    #[test]
-    fn recipients_parse_and_reject() {
-        let r = parse_recipients("a@example.org; \"Bo, B.\" <bo@example.org>").unwrap();
-        assert_eq!(r.len(), 2);
-        assert!(parse_recipients("not an address").is_err());
-        assert!(parse_recipients("  ").unwrap().is_empty());
-    }
-
-    #[test]
-    fn built_message_has_threading_and_crlf() {
-        let out = OutgoingMessage {
-            account_id: 1,
-            to: "bo@example.org".into(),
-            cc: String::new(),
-            subject: "Re: Grüße".into(),
-            body: "line one\nline two\n".into(),
-            in_reply_to: Some(1),
-            ..OutgoingMessage::default()
-        };
-        let t = threading_for(Some("p@x"), "r@x");
-        let m = build_message("Ann", "ann@example.org", &out, t).unwrap();
-        let bytes = m.formatted();
-        let s = String::from_utf8_lossy(&bytes);
-        assert!(s.contains("In-Reply-To: <p@x>"), "{s}");
-        assert!(s.contains("References: <r@x> <p@x>"), "{s}");
-        assert!(s.contains("@example.org>"), "{s}");
-        assert!(!s.replace("\r\n", "").contains('\n'), "bare LF in {s}");
     }
 }

@@ -94,6 +94,63 @@ pub async fn send(
     }
 }
 
+/// The largest message the server takes, from the SIZE keyword of its EHLO answer (RFC 1870),
+/// read after the same TLS or STARTTLS as sending (and the user's pinned certificate, if any);
+/// `None` when it names no limit. lettre does not keep SIZE, so the EHLO is ours.
+pub async fn size_limit(tls: &Tls, settings: &ServerSettings) -> Result<Option<u64>> {
+    use tokio::io::AsyncWriteExt;
+    let stream: Box<dyn AsyncTokioStream> = match settings.security {
+        Security::Plain => {
+            let tcp = net::tcp_connect(&settings.host, settings.port).await?;
+            let peer = tcp.peer_addr().map_err(|source| Error::Network {
+                host: settings.host.clone(),
+                port: settings.port,
+                source,
+            })?;
+            Box::new(Replay::new(tcp, Vec::new(), peer))
+        }
+        _ => open_secured(tls, settings, settings.trusted_cert.as_deref()).await?,
+    };
+    let mut r = tokio::io::BufReader::new(stream);
+    let io = |source| Error::Network {
+        host: settings.host.clone(),
+        port: settings.port,
+        source,
+    };
+    // The greeting (after STARTTLS, the one replayed).
+    let (code, text) = read_reply(settings, &mut r).await?;
+    if code != 220 {
+        return Err(Error::Protocol {
+            server: server_name(settings),
+            detail: text,
+        });
+    }
+    r.get_mut()
+        .write_all(b"EHLO petrel.localdomain\r\n")
+        .await
+        .map_err(io)?;
+    let (code, caps) = read_reply(settings, &mut r).await?;
+    let _ = r.get_mut().write_all(b"QUIT\r\n").await;
+    if code != 250 {
+        return Err(Error::Protocol {
+            server: server_name(settings),
+            detail: caps,
+        });
+    }
+    Ok(size_from_ehlo(&caps))
+}
+
+/// The SIZE keyword's number in an EHLO reply; `None` without one, or when it is 0 (no limit).
+fn size_from_ehlo(reply: &str) -> Option<u64> {
+    reply.lines().find_map(|l| {
+        let mut words = l.get(4..)?.split_whitespace();
+        if !words.next()?.eq_ignore_ascii_case("SIZE") {
+            return None;
+        }
+        words.next()?.parse::<u64>().ok().filter(|&n| n > 0)
+    })
+}
+
 /// Classifies a lettre error; for a certificate problem, looks at the certificate itself (with
 /// our own handshake) so the user can see what the server showed and decide.
 async fn explain(tls: &Tls, settings: &ServerSettings, e: SmtpError) -> Error {
@@ -406,6 +463,18 @@ fn classify(settings: &ServerSettings, e: SmtpError) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use super::size_from_ehlo;
+
+    #[test]
+    fn size_is_read_from_ehlo() {
+        let reply =
+            "250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n";
+        assert_eq!(size_from_ehlo(reply), Some(10_240_000));
+        assert_eq!(size_from_ehlo("250-x\r\n250 SIZE\r\n"), None);
+        assert_eq!(size_from_ehlo("250-x\r\n250 SIZE 0\r\n"), None);
+        assert_eq!(size_from_ehlo("250 x\r\n"), None);
+    }
+
     #[test]
     fn refusals_read_as_the_servers_words() {
         assert_eq!(

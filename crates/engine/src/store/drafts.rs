@@ -72,6 +72,46 @@ impl Store {
             .ok_or_else(|| Error::NotFound("The draft".into()))
     }
 
+    /// The draft of the account with this Message-ID (with or without `<>`), unless discarded.
+    pub fn draft_by_message_id(&self, account_id: i64, message_id: &str) -> Result<Option<i64>> {
+        let bare = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        self.reader()
+            .query_row(
+                "SELECT id FROM drafts WHERE account_id = ?1 AND discarded = 0
+                   AND trim(message_id, '<>') = ?2 ORDER BY id DESC LIMIT 1",
+                params![account_id, bare],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("reading drafts"))
+    }
+
+    /// Makes a draft found in the Drafts folder (saved by another program, or by Petrel before
+    /// its row was gone) one of ours: its next save replaces that copy (found by `uid`, and by
+    /// the Message-ID kept for every save). Nothing is uploaded until then.
+    pub fn adopt_draft(
+        &self,
+        account_id: i64,
+        message_id: &str,
+        raw: &[u8],
+        folder_id: i64,
+        uidvalidity: Option<u32>,
+        uid: Option<u32>,
+    ) -> Result<i64> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO drafts (account_id, message_id, raw, revision, uploaded, folder_id,
+                 uidvalidity, server_uid)
+             VALUES (?1, ?2, ?3, 1, 1, ?4, ?5, ?6)",
+            params![account_id, message_id, raw, folder_id, uidvalidity, uid],
+        )
+        .map_err(Error::storage("reopening a draft"))?;
+        Ok(conn.last_insert_rowid())
+    }
+
     /// The newest stored save of a draft (the raw message).
     pub fn draft_raw(&self, draft_id: i64) -> Result<Vec<u8>> {
         self.reader()

@@ -173,6 +173,39 @@ impl Store {
             .map_err(Error::storage("replacing a draft"))
     }
 
+    /// Shows a draft in an IMAP account's Drafts folder before the server has it: its previous
+    /// copies there (by Message-ID) go, and it comes back as a placeholder (negative UID) that
+    /// the copy the replayer uploads replaces when the folder is next listed
+    /// ([`Store::reconcile_placeholders`], which leaves it alone while the draft waits).
+    pub fn put_draft_placeholder(
+        &self,
+        folder_id: i64,
+        message: &NewMessage,
+        body: &StoredBody,
+        snippet: &str,
+    ) -> Result<i64> {
+        let bare = message
+            .message_id
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_string();
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(Error::storage(CTX_LOCAL))?;
+        tx.execute(
+            "DELETE FROM messages WHERE folder_id = ?1 AND message_id = ?2",
+            params![folder_id, bare],
+        )
+        .map_err(Error::storage("replacing a draft"))?;
+        let id = insert_local(&tx, folder_id, message, body, snippet)?;
+        tx.execute("UPDATE messages SET uid = -id WHERE id = ?1", [id])
+            .map_err(Error::storage(CTX_LOCAL))?;
+        tx.commit().map_err(Error::storage(CTX_LOCAL))?;
+        Ok(id)
+    }
+
     /// The UIDLs already downloaded for the account.
     pub fn pop3_known(&self, account_id: i64) -> Result<HashSet<String>> {
         let conn = self.reader();

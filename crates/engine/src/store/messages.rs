@@ -484,6 +484,35 @@ impl Store {
         .map_err(Error::storage("reading a message"))
     }
 
+    /// A stored message's account, folder and UID (negative for a placeholder).
+    pub fn message_place(&self, message_id: i64) -> Result<(i64, i64, i64)> {
+        self.reader()
+            .query_row(
+                "SELECT f.account_id, f.id, m.uid FROM messages m
+                 JOIN folders f ON f.id = m.folder_id WHERE m.id = ?1",
+                [message_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(Error::storage("reading a message"))?
+            .ok_or_else(|| Error::NotFound("The message".to_string()))
+    }
+
+    /// A stored message of the account with this Message-ID (without `<>`): the parent of a
+    /// reopened reply. One outside Drafts first, then the oldest.
+    pub fn message_by_message_id(&self, account_id: i64, message_id: &str) -> Result<Option<i64>> {
+        self.reader()
+            .query_row(
+                "SELECT m.id FROM messages m JOIN folders f ON f.id = m.folder_id
+                 WHERE f.account_id = ?1 AND m.message_id = ?2
+                 ORDER BY coalesce(f.role = 'drafts', 0), m.uid < 0, m.id LIMIT 1",
+                params![account_id, message_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(Error::storage("looking for the message answered"))
+    }
+
     /// Threading headers of a stored message: (Message-ID, References).
     pub fn threading(&self, message_id: i64) -> Result<(Option<String>, String)> {
         self.reader()

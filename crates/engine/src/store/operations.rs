@@ -4,7 +4,8 @@
 //!
 //! A message moved or copied locally waits in its target folder as a *placeholder*: a row with a
 //! negative UID (minus its id) until the server's UID is known, from COPYUID, or from the next
-//! sync of the target folder, matched by Message-ID ([`Store::reconcile_placeholders`]).
+//! sync of the target folder, matched by Message-ID ([`Store::reconcile_placeholders`]). A saved
+//! draft waits in the Drafts folder the same way until the replayer has uploaded it.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -546,7 +547,9 @@ impl Store {
                 .prepare_cached(
                     "SELECT m.id, m.message_id FROM messages m
                      WHERE m.folder_id = ?1 AND m.uid < 0
-                       AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.placeholder = m.id)",
+                       AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.placeholder = m.id)
+                       AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.uploaded < d.revision
+                             AND d.discarded = 0 AND trim(d.message_id, '<>') = m.message_id)",
                 )
                 .map_err(Error::storage(ctx))?;
             let rows = stmt

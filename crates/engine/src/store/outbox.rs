@@ -61,6 +61,8 @@ pub enum TakeBack {
     Taken {
         account_id: i64,
         draft: String,
+        /// The message as built (its attachments are read back from it).
+        raw: Vec<u8>,
     },
     /// Too late: the undo delay passed, or sending started (or is over).
     TooLate(OutboxState),
@@ -127,15 +129,25 @@ impl Store {
     pub fn outbox_take_back(&self, id: i64, now: i64) -> Result<TakeBack> {
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(Error::storage(CTX))?;
-        let row: Option<(i64, String, String, u32, i64)> = tx
+        let row: Option<(i64, String, String, u32, i64, Vec<u8>)> = tx
             .query_row(
-                "SELECT account_id, draft, state, attempts, send_after FROM outbox WHERE id = ?1",
+                "SELECT account_id, draft, state, attempts, send_after, raw FROM outbox
+                 WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()
             .map_err(Error::storage(CTX))?;
-        let Some((account_id, draft, state, attempts, send_after)) = row else {
+        let Some((account_id, draft, state, attempts, send_after, raw)) = row else {
             return Ok(TakeBack::Missing);
         };
         let state = state_of(&state).map_err(Error::storage(CTX))?;
@@ -149,7 +161,11 @@ impl Store {
         tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
             .map_err(Error::storage(CTX))?;
         tx.commit().map_err(Error::storage(CTX))?;
-        Ok(TakeBack::Taken { account_id, draft })
+        Ok(TakeBack::Taken {
+            account_id,
+            draft,
+            raw,
+        })
     }
 
     /// Takes the account's next due message (queued, `next_attempt` reached at `now`) and marks

@@ -51,6 +51,23 @@ impl Store {
             })
     }
 
+    /// A staged attachment's type and bytes.
+    pub fn staged_attachment_typed(&self, id: i64) -> Result<(String, Vec<u8>)> {
+        self.reader()
+            .query_row(
+                "SELECT mime_type, data FROM staged_attachments WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(Error::storage("reading an attached file"))?
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "The attached file (staged copy {id}); attach it again"
+                ))
+            })
+    }
+
     /// Drops staged attachments older than `max_age_secs`: the composer that staged them has been
     /// closed long since, and every draft or sent message carries its own copy.
     pub fn drop_stale_staged(&self, max_age_secs: i64) -> Result<usize> {

@@ -33,32 +33,48 @@ impl Engine {
             }
             None => mime::new_message_id(&account.email),
         };
-        let threading = match draft.in_reply_to {
-            Some(parent) => {
-                let (mid, refs) = self.store().threading(parent)?;
-                mime::threading_for(mid.as_deref(), &refs)
-            }
-            None => None,
-        };
-        let identity = self
-            .store()
-            .sending_identity(account.id, draft.identity_id)?;
-        let raw = draft_message(
-            &identity.name,
-            &identity.email,
-            draft,
-            &message_id,
-            threading,
-        )?;
+        let raw = self
+            .build_outgoing(
+                draft,
+                mime::Purpose::Draft {
+                    message_id: &message_id,
+                },
+            )?
+            .formatted();
         let id = self
             .store()
             .save_draft(account.id, draft_id, &message_id, &raw)?;
         if self.store().is_local_account(account.id)? {
             self.file_drafts_locally(account.id)?;
         } else {
+            self.show_draft_placeholder(account.id, &raw)?;
             self.operations_queued();
         }
         Ok(id)
+    }
+
+    /// Shows a saved draft in the IMAP Drafts folder's list at once, as a placeholder (replacing
+    /// its previous copy there) until the replayer's upload is listed.
+    fn show_draft_placeholder(&self, account_id: i64, raw: &[u8]) -> Result<()> {
+        let Some(folder) = self
+            .store()
+            .folder_by_role(account_id, FolderRole::Drafts)?
+        else {
+            return Ok(());
+        };
+        let flags = mime::Flags {
+            seen: true,
+            draft: true,
+            ..mime::Flags::default()
+        };
+        let (message, parsed) = mime::parse_whole(raw.to_vec(), flags, unix_now());
+        self.store()
+            .put_draft_placeholder(folder.id, &message, &parsed.body, &parsed.snippet)?;
+        self.emit(EngineEvent::FolderChanged {
+            account_id,
+            folder_id: folder.id,
+        });
+        Ok(())
     }
 
     /// For an account with local folders (POP3): each pending draft replaces its previous copy
@@ -79,11 +95,7 @@ impl Engine {
                 draft: true,
                 ..mime::Flags::default()
             };
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            let (message, parsed) = mime::parse_whole(draft.raw.clone(), flags, now);
+            let (message, parsed) = mime::parse_whole(draft.raw.clone(), flags, unix_now());
             let id =
                 store.insert_local_message(folder.id, &message, &parsed.body, &parsed.snippet)?;
             let uid = u32::try_from(id).ok();
@@ -103,6 +115,23 @@ impl Engine {
         if self.store().is_local_account(account_id)? {
             self.file_drafts_locally(account_id)?;
         } else {
+            // Out of the Drafts list at once; the server's copies go in the background.
+            let (_, message_id) = self.store().draft_identity(draft_id)?;
+            if let Some(folder) = self
+                .store()
+                .folder_by_role(account_id, FolderRole::Drafts)?
+            {
+                if self
+                    .store()
+                    .delete_local_by_message_id(folder.id, &message_id)?
+                    > 0
+                {
+                    self.emit(EngineEvent::FolderChanged {
+                        account_id,
+                        folder_id: folder.id,
+                    });
+                }
+            }
             self.operations_queued();
         }
         Ok(())
@@ -233,92 +262,9 @@ impl Engine {
     }
 }
 
-/// The RFC 5322 form of a draft: like a message to send, but recipients may be missing, and the
-/// Message-ID is the draft's own (the same for every save).
-fn draft_message(
-    from_name: &str,
-    from_email: &str,
-    out: &OutgoingMessage,
-    message_id: &str,
-    threading: Option<mime::Threading>,
-) -> Result<Vec<u8>> {
-    use lettre::message::header::ContentType;
-
-    let from: lettre::message::Mailbox = format!(
-        "{} <{}>",
-        from_name.replace(['<', '>', '"'], ""),
-        from_email
-    )
-    .parse()
-    .or_else(|_| from_email.parse())
-    .map_err(|e| {
-        Error::InvalidInput(format!(
-            "The sender address {from_email} is not valid ({e})."
-        ))
-    })?;
-    // A draft has no envelope to send; the sender stands in so that lettre builds it.
-    let envelope =
-        lettre::address::Envelope::new(Some(from.email.clone()), vec![from.email.clone()])
-            .map_err(|e| Error::InvalidInput(format!("The draft could not be built: {e}")))?;
-    let mut builder = lettre::Message::builder()
-        .from(from)
-        .subject(out.subject.trim())
-        .message_id(Some(message_id.to_string()))
-        .user_agent(format!("Petrel/{}", env!("CARGO_PKG_VERSION")))
-        .envelope(envelope);
-    for m in mime::parse_recipients(&out.to)? {
-        builder = builder.to(m);
-    }
-    for m in mime::parse_recipients(&out.cc)? {
-        builder = builder.cc(m);
-    }
-    if let Some(t) = threading {
-        builder = builder.in_reply_to(t.in_reply_to).references(t.references);
-    }
-    let message = builder
-        .header(ContentType::TEXT_PLAIN)
-        .body(out.body.clone())
-        .map_err(|e| Error::InvalidInput(format!("The draft could not be built: {e}")))?;
-    Ok(message.formatted())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn draft(to: &str, body: &str) -> OutgoingMessage {
-        OutgoingMessage {
-            account_id: 1,
-            to: to.into(),
-            cc: String::new(),
-            subject: "Plans".into(),
-            body: body.into(),
-            in_reply_to: None,
-            ..OutgoingMessage::default()
-        }
-    }
-
-    #[test]
-    fn drafts_need_no_recipient_and_keep_their_message_id() {
-        let raw = draft_message(
-            "Ann",
-            "ann@example.org",
-            &draft("", "Grüße"),
-            "<d1@example.org>",
-            None,
-        )
-        .expect("built");
-        let text = String::from_utf8(raw).expect("utf-8");
-        assert!(text.is_ascii(), "7-bit for APPEND");
-        assert!(text.contains("Message-ID: <d1@example.org>"), "{text}");
-        assert!(!text.contains("\nTo:"), "{text}");
-        assert!(draft_message(
-            "Ann",
-            "ann@example.org",
-            &draft("not an address", ""),
-            "<d>",
-            None
-        )
-        .is_err());
-    }
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

@@ -3,7 +3,9 @@
 //!
 //! [`Engine::send`] builds the message once (Message-ID, Date, threading headers) and commits it
 //! to the store's outbox with `send_after = now + undo delay`, then returns its id at once.
-//! Until `send_after`, [`Engine::unsend`] takes it back (the composer's fields are returned).
+//! Until `send_after`, [`Engine::unsend`] takes it back (the composer's fields are returned, kept
+//! as JSON in the row; its attachments are staged again from the built message, read back with
+//! the code that reopens drafts, so they are there however long the message waited).
 //! The per-account sender task ([`send_loop`], woken when something is queued and when the next
 //! message is due) claims due messages (`sending`), hands them to the outgoing server, and then:
 //! - accepted: `sent`; the Sent copy is filed — a POP3 account's in its local Sent folder at once,
@@ -56,15 +58,7 @@ impl Engine {
     /// [`Engine::send`] with this undo delay (zero: due at once).
     pub fn send_with_delay(&self, out: OutgoingMessage, undo_delay: Duration) -> Result<i64> {
         let account = self.store().account(out.account_id)?;
-        let threading = match out.in_reply_to {
-            Some(parent) => {
-                let (mid, refs) = self.store().threading(parent)?;
-                mime::threading_for(mid.as_deref(), &refs)
-            }
-            None => None,
-        };
-        let identity = self.store().sending_identity(account.id, out.identity_id)?;
-        let message = mime::build_message(&identity.name, &identity.email, &out, threading)?;
+        let message = self.build_outgoing(&out, mime::Purpose::Send)?;
         let message_id = message
             .headers()
             .get_raw("Message-ID")
@@ -153,10 +147,20 @@ impl Engine {
     /// delay has passed or sending has started.
     pub fn unsend(&self, outbox_id: i64) -> Result<OutgoingMessage> {
         match self.store().outbox_take_back(outbox_id, now_ms())? {
-            TakeBack::Taken { account_id, draft } => {
+            TakeBack::Taken {
+                account_id,
+                draft,
+                raw,
+            } => {
                 self.outbox_changed(account_id);
-                serde_json::from_str(&draft)
-                    .map_err(|e| Error::Internal(format!("reading the composer's fields: {e}")))
+                let mut out: OutgoingMessage = serde_json::from_str(&draft)
+                    .map_err(|e| Error::Internal(format!("reading the composer's fields: {e}")))?;
+                // The staged copies may be gone (they last a week): the attachments come back
+                // from the message as built, read as a reopened draft's are.
+                if !out.attachments.is_empty() {
+                    out.attachments = self.restage_from_raw(&raw)?;
+                }
+                Ok(out)
             }
             TakeBack::TooLate(state) => Err(Error::TooLateToUndo(
                 match state {
