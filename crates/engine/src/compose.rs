@@ -127,9 +127,9 @@ impl Engine {
             .collect()
     }
 
-    /// Attachments of a message taken back from the outbox, staged again from the message as
-    /// built (the staged copies may be gone: they are dropped after a week). Fields kept from
-    /// `out` where the message cannot say them (the name and type stay as they were sent).
+    /// The attachments of a message taken back from the outbox, staged again from the message as
+    /// built (their staged copies may be gone: they are dropped after a week), read as a
+    /// reopened draft's are.
     pub(crate) fn restage_from_raw(&self, raw: &[u8]) -> Result<Vec<ComposeAttachment>> {
         let back = mime::read::read_back(raw)?;
         self.restage(back.files)

@@ -57,12 +57,24 @@ fn insert_local(
     body: &StoredBody,
     snippet: &str,
 ) -> Result<i64> {
+    insert_row(tx, folder_id, m, body, snippet, false)
+}
+
+/// Inserts a message with its body: UID = row id, or its negative for a placeholder.
+fn insert_row(
+    tx: &Transaction<'_>,
+    folder_id: i64,
+    m: &NewMessage,
+    body: &StoredBody,
+    snippet: &str,
+    placeholder: bool,
+) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO messages (folder_id, uid, message_id, in_reply_to, refs, subject,
              from_name, from_email, to_json, cc_json, reply_to_json, date, size,
              seen, flagged, answered, draft, has_attachments, snippet)
-         VALUES (?1, -1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-             ?18)",
+         VALUES (?1, (SELECT min(coalesce(min(uid), 0), 0) - 1 FROM messages WHERE folder_id = ?1),
+             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -88,8 +100,11 @@ fn insert_local(
     })
     .map_err(Error::storage(CTX_LOCAL))?;
     let id = tx.last_insert_rowid();
-    tx.execute("UPDATE messages SET uid = id WHERE id = ?1", [id])
-        .map_err(Error::storage(CTX_LOCAL))?;
+    tx.execute(
+        "UPDATE messages SET uid = CASE WHEN ?2 THEN -id ELSE id END WHERE id = ?1",
+        params![id, placeholder],
+    )
+    .map_err(Error::storage(CTX_LOCAL))?;
     tx.prepare_cached(
         "INSERT INTO bodies (message_id, raw, text, attachments) VALUES (?1, ?2, ?3, ?4)",
     )
@@ -199,9 +214,7 @@ impl Store {
             params![folder_id, bare],
         )
         .map_err(Error::storage("replacing a draft"))?;
-        let id = insert_local(&tx, folder_id, message, body, snippet)?;
-        tx.execute("UPDATE messages SET uid = -id WHERE id = ?1", [id])
-            .map_err(Error::storage(CTX_LOCAL))?;
+        let id = insert_row(&tx, folder_id, message, body, snippet, true)?;
         tx.commit().map_err(Error::storage(CTX_LOCAL))?;
         Ok(id)
     }

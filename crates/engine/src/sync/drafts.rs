@@ -6,6 +6,11 @@
 //! copy found by the draft's Message-ID (which stays the same across saves), so a crash between
 //! the two steps or a server without UIDPLUS leaves no duplicate behind. A discarded draft
 //! ([`Engine::discard_draft`]) has its copies deleted the same way, then is forgotten.
+//!
+//! An IMAP draft is in the Drafts folder's list from the moment it is saved: a placeholder row
+//! (negative UID) replaces its previous copy there, and stays through syncs while the draft waits
+//! for upload; the sync after the upload matches it to the server's copy by Message-ID
+//! ([`crate::store::Store::reconcile_placeholders`]), so the list never shows it twice.
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
