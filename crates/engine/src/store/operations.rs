@@ -754,6 +754,39 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_placeholder_waits_for_its_upload_then_meets_the_servers_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _, archive) = store(&dir);
+        // The Archive stands in for Drafts: the store does not look at roles here.
+        let account = store.folder(archive).unwrap().account_id;
+        let draft = store
+            .save_draft(account, None, "<d1@x>", b"Subject: v1\r\n\r\nv1")
+            .unwrap();
+        store
+            .put_draft_placeholder(archive, &message(0, "d1@x"), &StoredBody::default(), "v1")
+            .unwrap();
+        assert_eq!(store.folder(archive).unwrap().total, 1);
+        // A second save replaces the first placeholder: still one row.
+        store
+            .put_draft_placeholder(archive, &message(0, "d1@x"), &StoredBody::default(), "v2")
+            .unwrap();
+        assert_eq!(store.folder(archive).unwrap().total, 1);
+        // Pending: a sync leaves it alone.
+        assert_eq!(store.reconcile_placeholders(archive).unwrap(), 0);
+        assert_eq!(store.folder(archive).unwrap().total, 1);
+        // Uploaded; the sync brings the server's copy: one row, the server's.
+        store
+            .draft_uploaded(draft, 1, archive, Some(1), Some(7))
+            .unwrap();
+        store
+            .insert_messages(archive, &[message(7, "d1@x")])
+            .unwrap();
+        assert_eq!(store.reconcile_placeholders(archive).unwrap(), 1);
+        assert_eq!(store.folder(archive).unwrap().total, 1, "no duplicate");
+        assert_eq!(store.uids(archive).unwrap(), vec![7]);
+    }
+
+    #[test]
     fn pending_flags_survive_a_sync_with_the_servers_older_state() {
         let dir = tempfile::tempdir().unwrap();
         let (store, inbox, _) = store(&dir);
