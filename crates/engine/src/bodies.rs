@@ -62,6 +62,23 @@ impl Engine {
             .store_body(message_id, &body, &snippet, !body.attachments.is_empty())
     }
 
+    /// The whole stored message, downloaded whole first when only its text is stored (a large
+    /// message opened text-only) or nothing yet: what reopening a draft reads.
+    pub(crate) async fn whole_message(&self, message_id: i64) -> Result<Vec<u8>> {
+        if let Some(raw) = self.store().raw_body(message_id)? {
+            return Ok(raw);
+        }
+        let loc = self.store().message_location(message_id)?;
+        let mut conn = self.connect_imap(loc.account_id).await?;
+        let outcome = whole(&mut conn, &loc.folder_path, loc.uid).await;
+        conn.logout().await;
+        let body = outcome?;
+        let snippet = mime::snippet_of(&body.text);
+        self.store()
+            .store_body(message_id, &body, &snippet, !body.attachments.is_empty())?;
+        Ok(body.raw)
+    }
+
     /// Saves attachment `index` (its place in the reader's list) of a message to `dest`, and
     /// returns how many bytes were written. From the stored message when it is stored whole;
     /// otherwise that part alone is downloaded, a chunk at a time. The file appears only once

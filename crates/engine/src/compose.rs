@@ -92,6 +92,13 @@ impl Engine {
         ))
     }
 
+    /// Forgets what was learnt of an account's outgoing server (the account is gone).
+    pub(crate) fn forget_size_limit(&self, account_id: i64) {
+        if let Ok(mut m) = self.size_limits().0.lock() {
+            m.remove(&account_id);
+        }
+    }
+
     /// The largest message the account's outgoing server takes (its EHLO SIZE), learnt once and
     /// kept in memory; `None` when the server names none or cannot be reached (asked again next
     /// time).
@@ -140,16 +147,9 @@ impl Engine {
     /// their content ids, the answered message by In-Reply-To, the identity by From), and a
     /// draft id whose next save replaces this copy (on the server too: the replayer deletes it).
     pub async fn open_draft(&self, message_id: i64) -> Result<OpenedDraft> {
-        self.ensure_body(message_id).await?;
+        let raw = self.whole_message(message_id).await?;
         let store = self.store();
         let (account_id, folder_id, uid) = store.message_place(message_id)?;
-        let raw = store.raw_body(message_id)?.ok_or_else(|| {
-            Error::InvalidInput(
-                "This draft is too large to reopen before it is downloaded whole; raise the \
-                 download size limit in the account's Offline settings."
-                    .into(),
-            )
-        })?;
         let back = mime::read::read_back(&raw)?;
         let in_reply_to = match back.in_reply_to.as_deref() {
             Some(parent) => {

@@ -243,6 +243,7 @@ impl Engine {
 
     pub async fn remove_account(&self, account_id: i64) -> Result<()> {
         self.inner.store.delete_account(account_id)?;
+        self.forget_size_limit(account_id);
         self.inner.accounts_changed.notify_one();
         let engine = self.clone();
         tokio::task::spawn_blocking(move || engine.inner.secrets.delete(account_id))

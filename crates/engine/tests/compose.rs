@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::setup;
 use mail_parser::{MessageParser, MimeHeaders};
-use petrel_engine::model::{EngineEvent, FolderRole, OutgoingMessage};
+use petrel_engine::model::{BodyPolicy, EngineEvent, FolderRole, OutgoingMessage};
 use petrel_engine::store::NewOutgoing;
 use petrel_engine::Engine;
 use petrel_testkit::{Servers, TestUser};
@@ -272,6 +272,61 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nwritten elsewhere\r\n";
     let copies = server_messages(t.servers, &t.user, "Drafts");
     assert_eq!(copies.len(), 1, "the other program's copy was replaced");
     assert!(String::from_utf8_lossy(&copies[0]).contains("finished here"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_draft_opened_text_only_first_reopens_whole() {
+    let t = setup("cmlarge", "Large Draft", 0).await;
+    t.engine
+        .set_body_policy(
+            t.account.id,
+            BodyPolicy {
+                keep_all_offline: false,
+                prefetch_days: 30,
+                max_prefetch_bytes: 0,
+            },
+        )
+        .unwrap();
+    // Saved by another program (Petrel's own drafts keep their whole body from the save).
+    use base64::Engine as _;
+    let big: Vec<u8> = (0..1_500_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&big);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let raw = format!(
+        "From: x@example.org\r\nMessage-ID: <large-1@example.org>\r\nSubject: Large\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\nsee the file\r\n--b\r\n\
+Content-Type: application/octet-stream; name=gross.bin\r\n\
+Content-Disposition: attachment; filename=gross.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+{}\r\n--b--\r\n",
+        lines.join("\r\n")
+    );
+    t.servers
+        .deliver_raw(&t.user.email, "Drafts", raw.as_bytes())
+        .expect("deliver");
+    t.engine.sync_account(t.account.id).await.expect("sync");
+    let drafts = t
+        .engine
+        .store()
+        .folder_by_role(t.account.id, FolderRole::Drafts)
+        .unwrap()
+        .unwrap();
+    let id = t.engine.messages(drafts.id, 0, 1).unwrap().items[0].id;
+    // Read first: above the size limit, only its text comes down.
+    t.engine.message(id).await.expect("read");
+    assert!(
+        t.engine.store().raw_body(id).unwrap().is_none(),
+        "text-only"
+    );
+    let opened = t.engine.open_draft(id).await.expect("open");
+    assert_eq!(opened.message.body, "see the file");
+    let a = &opened.message.attachments[0];
+    assert_eq!(a.mime_type, "application/octet-stream");
+    assert_eq!(t.engine.store().staged_attachment_data(a.id).unwrap(), big);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
