@@ -3,8 +3,8 @@
 
 use petrel_engine::model::{
     Account, AppSettings, BodyPolicy, ComposeAttachment, DiscoveryOutcome, DiscoveryProgress,
-    Folder, Identity, MessagePage, OpenedDraft, MessageView, NewAccount, NotificationSettings, OutboxMessage, OutgoingMessage,
-    Pop3Settings, UserError,
+    Folder, Identity, MessagePage, MessageView, NewAccount, NotificationSettings, OpenedDraft,
+    OutboxMessage, OutgoingMessage, Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
