@@ -2,9 +2,9 @@
 //! its arguments, calls the engine and returns serialisable data or a `UserError`.
 
 use petrel_engine::model::{
-    Account, AppSettings, BodyPolicy, ComposeAttachment, DiscoveryOutcome, DiscoveryProgress,
-    Folder, Identity, MessagePage, MessageView, NewAccount, NotificationSettings, OpenedDraft,
-    OutboxMessage, OutgoingMessage, Pop3Settings, UserError,
+    Account, Address, AppSettings, BodyPolicy, ComposeAttachment, ComposeMode, DiscoveryOutcome,
+    DiscoveryProgress, Folder, Identity, MessagePage, MessageView, NewAccount,
+    NotificationSettings, OpenedDraft, OutboxMessage, OutgoingMessage, Pop3Settings, UserError,
 };
 use petrel_engine::{Engine, FlagChange};
 use tauri::ipc::Channel;
@@ -118,9 +118,25 @@ pub async fn sync_account(engine: State<'_, Engine>, account_id: i64) -> Reply<(
     Ok(())
 }
 
+/// The composer's fields for a reply, reply all, forward or forward as attachment of a stored
+/// message (a forward's attachments already staged).
 #[tauri::command]
-pub async fn reply_draft(engine: State<'_, Engine>, message_id: i64) -> Reply<OutgoingMessage> {
-    Ok(engine.reply_draft(message_id).await?)
+pub async fn compose_from(
+    engine: State<'_, Engine>,
+    message_id: i64,
+    mode: ComposeMode,
+) -> Reply<OutgoingMessage> {
+    Ok(engine.compose_from(message_id, mode).await?)
+}
+
+/// People seen in mail matching what is typed in an address field, best first.
+#[tauri::command]
+pub fn suggest_addresses(
+    engine: State<'_, Engine>,
+    query: String,
+    limit: u32,
+) -> Reply<Vec<Address>> {
+    Ok(engine.suggest_addresses(&query, limit)?)
 }
 
 /// Sends a message: stored in the outbox at once and sent after the undo delay. Returns the
@@ -174,6 +190,7 @@ pub fn set_flags(
             seen,
             flagged,
             answered,
+            forwarded: None,
         },
     )?;
     Ok(())

@@ -419,7 +419,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             // No undo delay here: the command waits for the server's answer. A message the
             // server could not take stays in the outbox; the app sends it later.
-            engine
+            let sent = engine
                 .send_now(OutgoingMessage {
                     account_id: a.id,
                     to,
@@ -429,14 +429,18 @@ async fn run(cli: Cli) -> Result<()> {
                     in_reply_to: None,
                     ..OutgoingMessage::default()
                 })
-                .await
-                .map_err(|e| {
-                    plain(e).context(
+                .await;
+            match sent {
+                Ok(_) => println!("Sent."),
+                // The app (or another `petrel`) sends this data folder's outbox.
+                Err(e @ petrel_engine::Error::SentElsewhere) => println!("{}", e.summary()),
+                Err(e) => {
+                    return Err(plain(e).context(
                         "not sent; the message is kept in the outbox (the app retries it, or \
                          shows why the server refused it)",
-                    )
-                })?;
-            println!("Sent.");
+                    ))
+                }
+            }
         }
         Command::Outbox {
             account,
@@ -446,8 +450,11 @@ async fn run(cli: Cli) -> Result<()> {
             let a = find_account(&engine, account.as_deref())?;
             if let Some(id) = retry {
                 engine.retry_outbox(id).map_err(plain)?;
-                engine.deliver_now(id).await.map_err(plain)?;
-                println!("Sent.");
+                match engine.deliver_now(id).await {
+                    Ok(()) => println!("Sent."),
+                    Err(e @ petrel_engine::Error::SentElsewhere) => println!("{}", e.summary()),
+                    Err(e) => return Err(plain(e)),
+                }
             } else if let Some(id) = delete {
                 engine.delete_outbox(id).map_err(plain)?;
                 println!("Deleted from the outbox.");

@@ -14,8 +14,8 @@ use crate::imap;
 use crate::mime;
 use crate::model::{
     Account, BodyPolicy, DiscoveryOutcome, DiscoveryProgress, EngineEvent, Folder, FolderRole,
-    Identity, IncomingProtocol, MessagePage, MessageView, NewAccount, OutgoingMessage,
-    Pop3Settings, Security, ServerSettings,
+    Identity, IncomingProtocol, MessagePage, MessageView, NewAccount, Pop3Settings, Security,
+    ServerSettings,
 };
 use crate::net::Tls;
 use crate::paths;
@@ -61,6 +61,10 @@ struct Inner {
     undo_delay: Mutex<std::time::Duration>,
     /// The outgoing servers' SIZE limits, learnt once per account.
     size_limits: crate::compose::SizeLimits,
+    /// Set while contacts are being collected in the background (one collector at a time).
+    pub(crate) collecting_contacts: std::sync::atomic::AtomicBool,
+    /// Only the process holding it sends the outbox (see `sync/sender_lock.rs`).
+    sender_lock: crate::sync::sender_lock::SenderLock,
 }
 
 /// What a sync of one account did.
@@ -108,6 +112,8 @@ impl Engine {
                 outbox: tokio::sync::watch::channel(0).0,
                 undo_delay: Mutex::new(crate::sync::DEFAULT_UNDO_DELAY),
                 size_limits: Default::default(),
+                collecting_contacts: std::sync::atomic::AtomicBool::new(false),
+                sender_lock: crate::sync::sender_lock::SenderLock::new(data_dir),
             }),
         })
     }
@@ -118,6 +124,35 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Whether this process sends the data folder's outbox: only one process does, the one
+    /// holding the lock file (taken now if it is free). The others queue messages for it.
+    pub fn sends_outbox(&self) -> bool {
+        self.inner.sender_lock.try_hold()
+    }
+
+    /// Starts collecting the contacts of newly stored messages on a task of its own, unless a
+    /// collector is already running (see [`Engine::collect_contacts`]).
+    pub(crate) fn spawn_collect_contacts(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.collecting_contacts.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.inner
+                .collecting_contacts
+                .store(false, Ordering::Release);
+            return;
+        };
+        let engine = self.clone();
+        runtime.spawn(async move {
+            engine.collect_contacts_quietly().await;
+            engine
+                .inner
+                .collecting_contacts
+                .store(false, Ordering::Release);
+        });
     }
 
     /// Events from now on (sync progress, new mail, errors).
@@ -473,6 +508,8 @@ impl Engine {
     /// Errors are also reported as an `AccountError` event.
     pub async fn sync_account(&self, account_id: i64) -> Result<SyncReport> {
         let result = self.sync_account_inner(account_id).await;
+        // Off the sync's hot path: the addresses of what this pass stored, in the background.
+        self.spawn_collect_contacts();
         match &result {
             Ok(_) => self.emit(EngineEvent::SyncDone { account_id }),
             Err(e) => self.emit(EngineEvent::AccountError {
@@ -726,13 +763,6 @@ impl Engine {
                 }
             }
         });
-    }
-
-    /// A composer pre-filled to answer a stored message.
-    pub async fn reply_draft(&self, message_id: i64) -> Result<OutgoingMessage> {
-        let view = self.message(message_id).await?;
-        let loc = self.inner.store.message_location(message_id)?;
-        Ok(mime::reply_draft(loc.account_id, &view))
     }
 }
 

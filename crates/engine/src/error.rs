@@ -89,6 +89,10 @@ pub enum Error {
     /// Undo send asked for too late.
     #[error("too late to undo: {0}")]
     TooLateToUndo(String),
+    /// Sending asked of a process that does not send the outbox: another Petrel process on the
+    /// same data folder does, and the message is queued for it.
+    #[error("the message is queued; another Petrel process on this data folder sends the outbox")]
+    SentElsewhere,
     /// A change that needs the server (folder changes) while it cannot be reached.
     #[error("could not {what}: the server cannot be reached: {detail}")]
     Offline { what: String, detail: String },
@@ -131,6 +135,7 @@ impl Error {
             Error::SendRejected(_) => ErrorKind::SendRejected,
             Error::SendDeferred { .. } => ErrorKind::TryLater,
             Error::TooLateToUndo(_) => ErrorKind::TooLate,
+            Error::SentElsewhere => ErrorKind::TryLater,
             Error::ChangeRefused { .. } => ErrorKind::Protocol,
             Error::Offline { .. } => ErrorKind::ConnectionRefused,
             Error::Notification(_) => ErrorKind::Internal,
@@ -194,6 +199,9 @@ impl Error {
                 "{server} could not take the message right now. Petrel will try again."
             ),
             Error::TooLateToUndo(why) => format!("It is too late to undo: {why}."),
+            Error::SentElsewhere => "Petrel is running on this data folder and sends its outbox: \
+                the message is queued there and it will send it in a few seconds."
+                .to_string(),
             Error::ChangeRefused { server, what, .. } => format!(
                 "{server} refused to {what}. The folder now shows again what the server has."
             ),

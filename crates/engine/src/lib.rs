@@ -19,6 +19,7 @@ pub mod net;
 pub mod notify;
 pub mod paths;
 pub mod pop3;
+pub mod replies;
 pub mod secrets;
 pub mod smtp;
 pub mod store;

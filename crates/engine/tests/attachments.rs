@@ -4,7 +4,7 @@
 //! and gives the exact original bytes; a small message is stored whole and saves from the store.
 
 use base64::Engine as _;
-use petrel_engine::model::ErrorKind;
+use petrel_engine::model::{ComposeMode, ErrorKind};
 
 mod common;
 use common::Setup;
@@ -192,7 +192,11 @@ async fn large_messages_open_text_only_and_save_attachments_by_part() {
     );
 
     // A reply quotes the text.
-    let draft = t.engine.reply_draft(id).await.expect("reply");
+    let draft = t
+        .engine
+        .compose_from(id, ComposeMode::Reply)
+        .await
+        .expect("reply");
     assert!(draft.body.contains("> Grüße aus Köln"), "{}", draft.body);
 
     // Saving the big attachment: that part alone, exact bytes.

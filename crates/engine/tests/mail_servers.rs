@@ -3,7 +3,7 @@
 
 use petrel_engine::engine::server;
 use petrel_engine::model::{
-    EngineEvent, ErrorKind, IncomingProtocol, NewAccount, OutgoingMessage, Security,
+    ComposeMode, EngineEvent, ErrorKind, IncomingProtocol, NewAccount, OutgoingMessage, Security,
 };
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
@@ -137,7 +137,11 @@ async fn add_account_sync_read_reply_over_implicit_tls() {
     );
 
     // Reply to ourselves so the reply can be checked in the same mailbox.
-    let mut draft = t.engine.reply_draft(known.id).await.unwrap();
+    let mut draft = t
+        .engine
+        .compose_from(known.id, ComposeMode::Reply)
+        .await
+        .unwrap();
     assert_eq!(draft.subject, "Re: Known subject for the slice test");
     assert!(draft.body.contains("> Hello from the test."));
     draft.to = user.email.clone();

@@ -133,7 +133,7 @@ async fn local_flag_changes_reach_the_server_and_win_over_older_server_state() {
             FlagChange {
                 seen: Some(true),
                 flagged: Some(true),
-                answered: None,
+                ..FlagChange::default()
             },
         )
         .expect("set flags");

@@ -8,9 +8,11 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { save } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Account } from "./bindings/Account";
+import type { Address } from "./bindings/Address";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { BodyPolicy } from "./bindings/BodyPolicy";
 import type { ComposeAttachment } from "./bindings/ComposeAttachment";
+import type { ComposeMode } from "./bindings/ComposeMode";
 import type { DiscoveryOutcome } from "./bindings/DiscoveryOutcome";
 import type { DiscoveryProgress } from "./bindings/DiscoveryProgress";
 import type { EngineEvent } from "./bindings/EngineEvent";
@@ -115,8 +117,19 @@ export function syncAccount(accountId: number): Promise<null> {
   return call("sync_account", { accountId });
 }
 
-export function replyDraft(messageId: number): Promise<OutgoingMessage> {
-  return call("reply_draft", { messageId });
+/**
+ * The composer's fields for answering or forwarding a stored message: recipients, subject, the
+ * quote (plain in `body`, HTML in `html` when the identity writes rich text), the identity it
+ * was addressed to, and for forwards the attachments already staged. No signature: the composer
+ * adds it.
+ */
+export function composeFrom(messageId: number, mode: ComposeMode): Promise<OutgoingMessage> {
+  return call("compose_from", { messageId, mode });
+}
+
+/** People seen in mail whose address, name or a word of it starts with `query`, best first. */
+export function suggestAddresses(query: string, limit: number): Promise<Address[]> {
+  return call("suggest_addresses", { query, limit });
 }
 
 /**

@@ -373,7 +373,7 @@ export class AppState {
     if (!view || this.preparingReply) return;
     this.preparingReply = true;
     try {
-      const draft = await api.replyDraft(view.summary.id);
+      const draft = await api.composeFrom(view.summary.id, "reply");
       this.composer.openDraft(draft);
     } catch (err) {
       this.addBanner(null, toUserError(err, "The reply could not be prepared."));

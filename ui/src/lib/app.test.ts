@@ -16,7 +16,7 @@ const api = {
   retryOutbox: vi.fn(async () => null),
   listOutbox: vi.fn<(accountId: number) => Promise<OutboxMessage[]>>(async () => []),
   deleteOutbox: vi.fn(async () => null),
-  replyDraft: vi.fn(),
+  composeFrom: vi.fn(),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
   onOpenRequest: vi.fn(async (_h: (t: OpenTarget) => void) => () => {}),

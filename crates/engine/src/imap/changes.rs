@@ -62,6 +62,7 @@ pub fn flag_lists(change: FlagChange) -> (Vec<&'static str>, Vec<&'static str>) 
         (change.seen, "\\Seen"),
         (change.flagged, "\\Flagged"),
         (change.answered, "\\Answered"),
+        (change.forwarded, "$Forwarded"),
     ] {
         match value {
             Some(true) => add.push(name),
@@ -270,8 +271,9 @@ mod tests {
             seen: Some(true),
             flagged: Some(false),
             answered: None,
+            forwarded: Some(true),
         });
-        assert_eq!(add, vec!["\\Seen"]);
+        assert_eq!(add, vec!["\\Seen", "$Forwarded"]);
         assert_eq!(remove, vec!["\\Flagged"]);
         assert_eq!(flag_lists(FlagChange::default()), (vec![], vec![]));
     }

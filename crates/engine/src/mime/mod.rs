@@ -1,10 +1,12 @@
 //! Reading and writing mail: parsing with mail-parser (headers for the list, whole messages for
-//! the reader) and composing with lettre's builder (replies with correct threading headers).
+//! the reader) and composing with lettre's builder (replies with correct threading headers);
+//! `replies.rs` pre-fills replies and forwards.
 
 pub mod build;
 pub mod flowed;
 pub mod parts;
 pub mod read;
+pub mod replies;
 
 pub use build::{
     build_message, new_content_id, new_message_id, parse_recipients, threading_for, Purpose,
@@ -13,7 +15,7 @@ pub use build::{
 
 use mail_parser::{MessageParser, MimeHeaders};
 
-use crate::model::{Address, AttachmentInfo, MessageView, OutgoingMessage};
+use crate::model::{Address, AttachmentInfo};
 use crate::store::{NewMessage, StoredBody};
 
 /// IMAP flags as booleans: seen, flagged, answered, draft.
@@ -377,23 +379,6 @@ pub fn snippet_of(text: &str) -> String {
         .collect()
 }
 
-/// "Re: subject", without stacking "Re: Re:" (nor "AW:", "SV:", … which some clients send).
-pub fn reply_subject(subject: &str) -> String {
-    let mut s = subject.trim();
-    loop {
-        let lower = s.to_ascii_lowercase();
-        let stripped = ["re:", "aw:", "sv:", "vs:", "antw:", "ref:"]
-            .iter()
-            .find(|p| lower.starts_with(*p))
-            .map(|p| s[p.len()..].trim_start());
-        match stripped {
-            Some(rest) => s = rest,
-            None => break,
-        }
-    }
-    format!("Re: {s}")
-}
-
 pub(crate) fn format_address(a: &Address) -> String {
     match &a.name {
         Some(name)
@@ -412,57 +397,9 @@ pub(crate) fn format_address(a: &Address) -> String {
     }
 }
 
-/// A composer pre-filled to answer `original`: to its Reply-To (else From), "Re:" subject,
-/// the original quoted under an attribution line.
-pub fn reply_draft(account_id: i64, original: &MessageView) -> OutgoingMessage {
-    let recipients: Vec<&Address> = if original.reply_to.is_empty() {
-        original.summary.from.iter().collect()
-    } else {
-        original.reply_to.iter().collect()
-    };
-    let to = recipients
-        .into_iter()
-        .map(format_address)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let who = original
-        .summary
-        .from
-        .as_ref()
-        .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
-        .unwrap_or_else(|| "someone".to_string());
-    let when = mail_parser::DateTime::from_timestamp(original.summary.date).to_rfc822();
-    let mut body = format!("\n\nOn {when}, {who} wrote:\n");
-    for line in original.text.lines() {
-        if line.starts_with('>') {
-            body.push('>');
-        } else {
-            body.push_str("> ");
-        }
-        body.push_str(line);
-        body.push('\n');
-    }
-    OutgoingMessage {
-        account_id,
-        to,
-        subject: reply_subject(&original.summary.subject),
-        body,
-        in_reply_to: Some(original.summary.id),
-        ..OutgoingMessage::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reply_subject_does_not_stack() {
-        assert_eq!(reply_subject("Hello"), "Re: Hello");
-        assert_eq!(reply_subject("Re: Hello"), "Re: Hello");
-        assert_eq!(reply_subject("RE: re: AW: Hello"), "Re: Hello");
-        assert_eq!(reply_subject(""), "Re: ");
-    }
 
     #[test]
     fn headers_are_parsed_with_encoded_words() {

@@ -13,6 +13,7 @@
 //! downloaded again).
 
 mod accounts;
+mod contacts;
 mod drafts;
 mod folders;
 mod identities;
@@ -42,6 +43,9 @@ pub use local::{Downloaded, LOCAL_DELIMITER, LOCAL_FOLDERS};
 pub use messages::{BodySource, NewMessage, StoredBody};
 pub use operations::{FlagChange, OpKind, Operation, Touched};
 pub use outbox::{now_ms, NewOutgoing, Outgoing, SentCopy, TakeBack};
+
+/// How many messages [`Store::collect_contacts`] reads per transaction.
+pub const CONTACT_BATCH: u32 = 1000;
 
 pub struct Store {
     path: PathBuf,

@@ -56,11 +56,16 @@ pub struct FlagChange {
     pub seen: Option<bool>,
     pub flagged: Option<bool>,
     pub answered: Option<bool>,
+    /// The `$Forwarded` keyword (RFC 5788), set once the user's forward of it was sent.
+    pub forwarded: Option<bool>,
 }
 
 impl FlagChange {
     pub fn is_empty(&self) -> bool {
-        self.seen.is_none() && self.flagged.is_none() && self.answered.is_none()
+        self.seen.is_none()
+            && self.flagged.is_none()
+            && self.answered.is_none()
+            && self.forwarded.is_none()
     }
 }
 
@@ -151,8 +156,8 @@ fn insert_op(
     }
     tx.execute(
         "INSERT INTO operations (account_id, kind, message, folder_id, folder, uid, target_id,
-             target, placeholder, seen, flagged, answered, uidvalidity)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+             target, placeholder, seen, flagged, answered, forwarded, uidvalidity)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
              (SELECT uidvalidity FROM folders WHERE id = ?4))",
         params![
             account_id,
@@ -166,7 +171,8 @@ fn insert_op(
             placeholder,
             flags.seen,
             flags.flagged,
-            flags.answered
+            flags.answered,
+            flags.forwarded
         ],
     )
     .map_err(Error::storage("queueing a change for the server"))?;
@@ -189,8 +195,15 @@ impl Store {
             let Some(r) = row(&tx, id)? else { continue };
             tx.execute(
                 "UPDATE messages SET seen = coalesce(?2, seen), flagged = coalesce(?3, flagged),
-                     answered = coalesce(?4, answered) WHERE id = ?1",
-                params![id, change.seen, change.flagged, change.answered],
+                     answered = coalesce(?4, answered), forwarded = coalesce(?5, forwarded)
+                 WHERE id = ?1",
+                params![
+                    id,
+                    change.seen,
+                    change.flagged,
+                    change.answered,
+                    change.forwarded
+                ],
             )
             .map_err(Error::storage(CTX))?;
             insert_op(
@@ -388,7 +401,7 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, account_id, kind, message, folder_id, folder, uid, target_id, target,
-                        placeholder, seen, flagged, answered, attempts, uidvalidity
+                        placeholder, seen, flagged, answered, attempts, uidvalidity, forwarded
                  FROM operations WHERE account_id = ?1 ORDER BY id",
             )
             .map_err(Error::storage("reading queued changes"))?;
@@ -416,6 +429,7 @@ impl Store {
                         seen: r.get(10)?,
                         flagged: r.get(11)?,
                         answered: r.get(12)?,
+                        forwarded: r.get(15)?,
                     },
                     attempts: r.get(13)?,
                     uidvalidity: r.get(14)?,

@@ -238,6 +238,53 @@ const MIGRATIONS: &[&str] = &[
         data        BLOB NOT NULL,
         staged_at   INTEGER NOT NULL DEFAULT (unixepoch())
     ) STRICT;",
+    // 15: contacts seen in mail, for address completion (`store/contacts.rs`): one row per
+    // address (case-insensitive), its best display name, how often the user wrote to it and it
+    // wrote to the user, and when it was last seen. Collected off the sync's hot path from
+    // messages past the watermark `contacts_progress.last_message` (a message row id), and from
+    // the outbox when the server accepted a message (`contacts_sent_ids`: those messages' ids,
+    // so their Sent copies are not counted again). `contacts_fts` finds them by the prefix of
+    // any word of the address or name, accents folded. `forwarded`: the `$Forwarded` keyword,
+    // set on a message once the user's forward of it was sent, and queued for the server.
+    "CREATE TABLE contacts (
+        id          INTEGER PRIMARY KEY,
+        email       TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        name        TEXT,
+        written_to  INTEGER NOT NULL DEFAULT 0,
+        wrote       INTEGER NOT NULL DEFAULT 0,
+        last_seen   INTEGER NOT NULL DEFAULT 0,
+        -- no-reply, mailer-daemon, …: ranked last (kept in step with `store::contacts::automated`)
+        automated   INTEGER NOT NULL GENERATED ALWAYS AS (
+            lower(email) GLOB '*noreply*' OR lower(email) GLOB '*no-reply*' OR lower(email) GLOB '*no_reply*' OR lower(email) GLOB '*donotreply*' OR lower(email) GLOB '*do-not-reply*' OR lower(email) GLOB 'mailer-daemon@*' OR lower(email) GLOB 'postmaster@*' OR lower(email) GLOB 'bounce*@*'
+        ) STORED
+    ) STRICT;
+    CREATE VIRTUAL TABLE contacts_fts USING fts5(
+        email, name, content = 'contacts', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    );
+    CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN
+        INSERT INTO contacts_fts (rowid, email, name) VALUES (NEW.id, NEW.email, NEW.name);
+    END;
+    CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts BEGIN
+        INSERT INTO contacts_fts (contacts_fts, rowid, email, name)
+        VALUES ('delete', OLD.id, OLD.email, OLD.name);
+    END;
+    CREATE TRIGGER contacts_fts_update AFTER UPDATE OF email, name ON contacts
+    WHEN OLD.name IS NOT NEW.name OR OLD.email IS NOT NEW.email BEGIN
+        INSERT INTO contacts_fts (contacts_fts, rowid, email, name)
+        VALUES ('delete', OLD.id, OLD.email, OLD.name);
+        INSERT INTO contacts_fts (rowid, email, name) VALUES (NEW.id, NEW.email, NEW.name);
+    END;
+    CREATE TABLE contacts_progress (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        last_message  INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO contacts_progress (id, last_message) VALUES (1, 0);
+    CREATE TABLE contacts_sent_ids (
+        message_id  TEXT PRIMARY KEY
+    ) STRICT, WITHOUT ROWID;
+    ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE operations ADD COLUMN forwarded INTEGER;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

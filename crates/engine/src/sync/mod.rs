@@ -27,6 +27,7 @@ mod local;
 mod operations;
 mod outbox;
 mod pop3;
+pub(crate) mod sender_lock;
 
 pub use outbox::DEFAULT_UNDO_DELAY;
 
@@ -338,6 +339,7 @@ async fn push_session(
     };
     loop {
         engine.sync_folder_on(&mut conn, &inbox).await?;
+        engine.spawn_collect_contacts();
         backoff.reset();
         if conn.take_pending_changes() {
             // Something arrived while the sync ran: the server will not say it again.

@@ -20,6 +20,9 @@
 //! - anything else (no connection, time-out, 4xx): queued again after an exponential backoff
 //!   counted from its attempts (so it survives restarts too).
 //!
+//! Only one process per data folder sends (the one holding the sender lock, `sender_lock.rs`);
+//! in the others the sender tasks wait for the lock and `send_now` leaves the message queued.
+//!
 //! Delivery is at least once: a message found `sending` when the sender task starts (the last run
 //! ended mid-send) is sent again. A crash after the server accepted it but before the store
 //! recorded that sends a duplicate (same Message-ID, which many mail programs fold); the other
@@ -42,6 +45,11 @@ use super::{Backoff, SyncConfig};
 
 /// The undo delay unless the engine is told otherwise ([`Engine::set_undo_delay`]).
 pub const DEFAULT_UNDO_DELAY: Duration = Duration::from_secs(5);
+
+/// How often a process that does not send the outbox checks whether the sender went away.
+const SENDER_LOCK_RETRY: Duration = Duration::from_secs(10);
+/// How often the sender looks for messages queued by another process on the same data folder.
+const OTHER_PROCESS_CHECK: Duration = Duration::from_secs(15);
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -99,7 +107,13 @@ impl Engine {
     /// Sends one message of the outbox now (once its undo delay is over) and waits for the
     /// server's answer (see [`Engine::send_now`]). If the background sender has it already, waits
     /// for its outcome.
+    /// In a process that does not send the data folder's outbox (another one holds the sender
+    /// lock: see `sync/sender_lock.rs`) the message stays queued for that one, and
+    /// `Error::SentElsewhere` says so.
     pub async fn deliver_now(&self, outbox_id: i64) -> Result<()> {
+        if !self.sends_outbox() {
+            return Err(Error::SentElsewhere);
+        }
         loop {
             if let Some(item) = self.store().claim(outbox_id, now_ms())? {
                 let account_id = item.account_id;
@@ -253,6 +267,8 @@ impl Engine {
         match outcome {
             Ok(()) => {
                 self.store().outbox_accepted(item.id)?;
+                // Before the Sent copy: filing it may forget the row and its composer's fields.
+                self.after_sent(item.id, &item.message_id);
                 self.outbox_changed(account_id);
                 self.after_accepted(&account, item.id, &item.message_id, &item.raw)?;
                 Ok(())
@@ -453,6 +469,16 @@ fn permanent(e: &Error) -> bool {
 /// then every due message is sent, whenever something is queued and when the next one is due
 /// (at least every `poll_every`, for messages another process queued).
 pub(super) async fn send_loop(engine: Engine, account_id: i64, config: SyncConfig) {
+    // One sender per data folder: another process may hold the lock (and be sending what a
+    // recovery here would send again); wait for it to go.
+    let mut told = false;
+    while !engine.sends_outbox() {
+        if !told {
+            tracing::info!("another Petrel process sends this data folder's outbox; waiting");
+            told = true;
+        }
+        tokio::time::sleep(SENDER_LOCK_RETRY).await;
+    }
     match engine.store().outbox_recover(account_id) {
         Ok(0) => {}
         Ok(n) => {
@@ -462,12 +488,14 @@ pub(super) async fn send_loop(engine: Engine, account_id: i64, config: SyncConfi
         Err(e) => tracing::error!("account {account_id}: reading the outbox failed: {e}"),
     }
     let mut woken = engine.outbox_watch();
+    // Messages queued by other processes (the command line) wake nobody here: looked for often.
+    let idle = config.poll_every.min(OTHER_PROCESS_CHECK);
     loop {
         woken.borrow_and_update();
         let wait = match engine.send_due(account_id, &config).await {
             Ok(Some(due)) => Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0))
-                .clamp(Duration::from_millis(10), config.poll_every),
-            Ok(None) => config.poll_every,
+                .clamp(Duration::from_millis(10), idle),
+            Ok(None) => idle,
             Err(e) => {
                 tracing::error!("account {account_id}: the outbox could not be read: {e}");
                 config.backoff_first
