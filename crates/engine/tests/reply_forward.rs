@@ -256,10 +256,8 @@ async fn forwards_carry_the_original_and_mark_it_forwarded() {
     assert!(flags.contains("$Forwarded"), "{flags}");
 }
 
-/// Needs the MIME helper's builder (branch compose-mime: staged attachments in the message
-/// sent); on this branch alone the attachment is not built into the message.
+/// Sent and received: the attachment decodes to the original byte for byte.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs attachments in mime::build_message (compose-mime); run after the merge"]
 async fn forwarded_as_attachment_arrives_byte_for_byte() {
     let t = setup("crfwa", "Bea Brown", 0).await;
     let ann = t.servers.new_user("crfaann").expect("user");
@@ -310,10 +308,8 @@ async fn forwarded_as_attachment_arrives_byte_for_byte() {
     );
 }
 
-/// Like [`forwarded_as_attachment_arrives_byte_for_byte`], the message sent needs the MIME
-/// helper's builder.
+/// Sent and received: the forwarded block and the original's PDF.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs attachments in mime::build_message (compose-mime); run after the merge"]
 async fn forwarded_inline_arrives_with_the_attachments() {
     let t = setup("crfwi", "Bea Brown", 0).await;
     let ann = t.servers.new_user("crfiann").expect("user");
