@@ -34,6 +34,14 @@ impl Engine {
             .stored_header(message_id)?
             .map(|h| delivered_to(&h))
             .unwrap_or_default();
+        // The original's own HTML to quote, when it is stored whole and has one.
+        let html = match mode {
+            ComposeMode::ForwardAsAttachment => None,
+            _ => self
+                .store()
+                .raw_body(message_id)?
+                .and_then(|raw| replies::quotable_html(&raw)),
+        };
         let mut out = replies::compose_from(
             &replies::Original {
                 account_id,
@@ -42,6 +50,7 @@ impl Engine {
                 identities: &identities,
                 own: &own,
                 when: replies::readable_date(view.summary.date),
+                html,
             },
             mode,
         );

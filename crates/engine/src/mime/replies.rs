@@ -7,8 +7,9 @@
 //! identity of every account) and without duplicates (case-insensitive). "Re:"/"Fwd:" are not
 //! stacked, localized prefixes included (AW, SV, VS, WG, TR, RV, …; RE[2], Re(2), Re^2). The
 //! quote has an attribution line ("On <date>, <name> wrote:"), `> ` before every line (`>>` for
-//! lines already quoted), and in HTML a `<blockquote type="cite">` of the escaped text. A forward
-//! inline has Thunderbird's "-------- Forwarded Message --------" block.
+//! lines already quoted), and in HTML a `<blockquote type="cite">` of the original's HTML made
+//! safe ([`quotable_html`]), or of its escaped text. A forward inline has Thunderbird's
+//! "-------- Forwarded Message --------" block.
 
 use std::collections::HashSet;
 
@@ -225,6 +226,8 @@ pub struct Original<'a> {
     pub own: &'a HashSet<String>,
     /// The original's date as people read it ([`readable_date`]).
     pub when: String,
+    /// The original's own HTML, made safe to quote ([`quotable_html`]); else its text is quoted.
+    pub html: Option<String>,
 }
 
 /// The composer's fields for answering or forwarding `o` (attachments are the caller's: they
@@ -254,7 +257,7 @@ pub fn compose_from(o: &Original<'_>, mode: ComposeMode) -> OutgoingMessage {
                     "<p><br></p>\n<div class=\"moz-cite-prefix\">{}</div>\n\
                      <blockquote type=\"cite\">{}</blockquote>\n",
                     escape_html(&said),
-                    text_to_html(&view.text)
+                    o.html.clone().unwrap_or_else(|| text_to_html(&view.text))
                 ));
             }
         }
@@ -295,7 +298,7 @@ pub fn compose_from(o: &Original<'_>, mode: ComposeMode) -> OutgoingMessage {
                         "<p><br></p>\n<div class=\"moz-forward-container\">{banner}\n\
                          <table border=\"0\" cellspacing=\"0\" cellpadding=\"0\">\n{rows}</table>\n\
                          <br>\n<div>{}</div>\n</div>\n",
-                        text_to_html(&view.text)
+                        o.html.clone().unwrap_or_else(|| text_to_html(&view.text))
                     ));
                 }
             } else if rich {
@@ -305,6 +308,22 @@ pub fn compose_from(o: &Original<'_>, mode: ComposeMode) -> OutgoingMessage {
         }
     }
     out
+}
+
+/// The HTML part of a whole message (when it has one, not HTML made from its text), made safe
+/// to quote: what ammonia keeps by default (no scripts, styles, event handlers or forms; links
+/// kept), without images (remote ones would be loaded when the reply is read, and the message's
+/// own `cid:` parts are not sent along).
+pub fn quotable_html(raw: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    let part = msg.html_part(0).filter(|p| p.is_text_html())?;
+    let html = part.text_contents()?;
+    let mut b = ammonia::Builder::default();
+    b.rm_tags(["img"])
+        .add_tag_attributes("blockquote", ["type"]);
+    let clean = b.clean(html).to_string();
+    let clean = clean.trim();
+    (!clean.is_empty()).then(|| clean.to_string())
 }
 
 /// The file name of a forwarded message: `<subject>.eml`, made safe for file systems.
@@ -537,6 +556,7 @@ mod tests {
             identities: &ids,
             own: &own,
             when: "Tue, 1 Jul 2025 at 10:00".into(),
+            html: None,
         };
         let r = compose_from(&o, ComposeMode::Reply);
         assert_eq!(r.subject, "Re: Plans");
@@ -566,6 +586,38 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("On Tue, 1 Jul 2025 at 10:00, Bo B wrote:"));
+        // The original's own HTML, when there is one, is what is quoted.
+        let o = Original {
+            html: Some("<p><b>Hello</b></p>".into()),
+            ..o
+        };
+        let html = compose_from(&o, ComposeMode::Reply).html.expect("html");
+        assert!(
+            html.contains("<blockquote type=\"cite\"><p><b>Hello</b></p></blockquote>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_originals_html_is_made_safe_to_quote() {
+        let raw = b"From: a@example.org\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHi\r\n\
+--b\r\nContent-Type: text/html\r\n\r\n<html><head><style>p{}</style><script>x()</script></head>\
+<body onload=\"x()\"><p onclick=\"y()\">Hi <a href=\"https://example.org/\">there</a></p>\
+<img src=\"https://tracker.example/p.gif\"><img src=\"cid:logo\"></body></html>\r\n--b--\r\n";
+        let html = quotable_html(raw).expect("html");
+        assert!(
+            html.contains("<p>Hi <a href=\"https://example.org/\""),
+            "{html}"
+        );
+        for gone in ["script", "style", "onclick", "onload", "img", "tracker"] {
+            assert!(!html.contains(gone), "{gone} in {html}");
+        }
+        // A text-only message has no HTML of its own.
+        assert_eq!(
+            quotable_html(b"From: a@example.org\r\n\r\nJust text\r\n"),
+            None
+        );
     }
 
     #[test]
@@ -585,6 +637,7 @@ mod tests {
             identities: &ids,
             own: &own,
             when: "Tue, 1 Jul 2025 at 10:00".into(),
+            html: None,
         };
         let f = compose_from(&o, ComposeMode::Forward);
         assert_eq!(f.subject, "Fwd: AW: Plans");
