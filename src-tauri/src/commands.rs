@@ -129,9 +129,10 @@ pub async fn compose_from(
     Ok(engine.compose_from(message_id, mode).await?)
 }
 
-/// People seen in mail matching what is typed in an address field, best first.
+/// People seen in mail matching what is typed in an address field, best first. Async: run off
+/// the main thread, as it is called at every keystroke.
 #[tauri::command]
-pub fn suggest_addresses(
+pub async fn suggest_addresses(
     engine: State<'_, Engine>,
     query: String,
     limit: u32,
