@@ -374,7 +374,9 @@ export class AppState {
     this.preparingReply = true;
     try {
       const draft = await api.composeFrom(view.summary.id, "reply");
-      this.composer.openDraft(draft);
+      // The composer edits plain text only so far: the reply opens with its plain quote (the
+      // HTML one, there for rich-text identities, would be sent in place of what is typed).
+      this.composer.openDraft({ ...draft, html: null });
     } catch (err) {
       this.addBanner(null, toUserError(err, "The reply could not be prepared."));
     } finally {
