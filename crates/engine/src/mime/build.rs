@@ -237,8 +237,12 @@ fn attachment_part(a: &ComposeAttachment, data: Vec<u8>) -> Result<SinglePart> {
         ))
     })
     .map_err(|e| Error::Internal(format!("the type of {name}: {e}")))?;
-    let body = Body::new_with_encoding(data, ContentTransferEncoding::Base64)
-        .map_err(internal("An attachment"))?;
+    let body = if a.mime_type.trim().eq_ignore_ascii_case("message/rfc822") {
+        message_body(data)?
+    } else {
+        Body::new_with_encoding(data, ContentTransferEncoding::Base64)
+            .map_err(internal("An attachment"))?
+    };
     let mut part = SinglePart::builder();
     part = match &a.content_id {
         Some(cid) => part
@@ -250,6 +254,55 @@ fn attachment_part(a: &ComposeAttachment, data: Vec<u8>) -> Result<SinglePart> {
         None => part.header(header::ContentDisposition::attachment(name)),
     };
     Ok(part.header(content_type).body(body))
+}
+
+/// A forwarded message's body. RFC 2046 §5.2.1 allows only 7bit, 8bit or binary for
+/// `message/rfc822` (readers must be able to see the message as it is): 7bit when it is plain
+/// ASCII, else 8bit, with its line ends made CRLF; base64 only for a message no SMTP server could
+/// carry as it is (a line over 998 bytes, NUL), which readers decode all the same. lettre's own
+/// choice wants lines under 76 characters for 7bit, which most messages have not.
+fn message_body(data: Vec<u8>) -> Result<Body> {
+    let mut crlf = Vec::with_capacity(data.len() + data.len() / 32);
+    let mut longest = 0;
+    let mut line = 0;
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'\n' => {
+                if crlf.last() != Some(&b'\r') {
+                    crlf.push(b'\r');
+                }
+                crlf.push(b'\n');
+                line = 0;
+                continue;
+            }
+            b'\r' if data.get(i + 1) != Some(&b'\n') => {
+                crlf.extend_from_slice(b"\r\n");
+                line = 0;
+                continue;
+            }
+            b'\r' => {}
+            _ => line += 1,
+        }
+        longest = longest.max(line);
+        crlf.push(b);
+    }
+    let encoding = if longest > 998 || crlf.contains(&0) {
+        None
+    } else if crlf.is_ascii() {
+        Some(ContentTransferEncoding::SevenBit)
+    } else {
+        Some(ContentTransferEncoding::EightBit)
+    };
+    match encoding {
+        Some(encoding) => {
+            if !crlf.ends_with(b"\r\n") {
+                crlf.extend_from_slice(b"\r\n");
+            }
+            Ok(Body::dangerous_pre_encoded(crlf, encoding))
+        }
+        None => Body::new_with_encoding(data, ContentTransferEncoding::Base64)
+            .map_err(internal("A forwarded message")),
+    }
 }
 
 /// The name a file is attached under: no folders, no control characters.
@@ -466,6 +519,18 @@ mod tests {
         m.insert(1, (0..=255u8).cycle().take(5000).collect());
         m.insert(2, b"\x89PNG\r\n\x1a\n\nlone\rcr".to_vec());
         m.insert(3, b"line\nwith lone LF\rand CR\n".to_vec());
+        m.insert(
+            4,
+            b"From: a@example.org\r\nSubject: plain\r\n\r\nHello\r\n".to_vec(),
+        );
+        m.insert(
+            5,
+            "From: a@example.org\r\nSubject: x\r\n\r\nGrüße\r\n".into(),
+        );
+        m.insert(
+            6,
+            format!("Subject: x\r\n\r\n{}\r\n", "y".repeat(1200)).into(),
+        );
         m
     }
 
@@ -546,6 +611,37 @@ mod tests {
         .unwrap();
         let to: Vec<String> = m.envelope().to().iter().map(|a| a.to_string()).collect();
         assert_eq!(to, ["bo@example.org", "hidden@example.org"]);
+    }
+
+    #[test]
+    fn forwarded_messages_are_attached_readable_not_base64() {
+        // RFC 2046 §5.2.1: message/rfc822 is 7bit, 8bit or binary, never base64 — except a
+        // message no SMTP server could carry as it is (a 1,200-byte line).
+        for (id, cte) in [(4, "7bit"), (5, "8bit"), (6, "base64")] {
+            let out = OutgoingMessage {
+                account_id: 1,
+                to: "bo@example.org".into(),
+                body: "see the attached message".into(),
+                attachments: vec![att(id, "Fwd.eml", "message/rfc822", None)],
+                ..OutgoingMessage::default()
+            };
+            let bytes = build(&out, Purpose::Send);
+            no_bare_line_ends(&bytes);
+            let s = String::from_utf8_lossy(&bytes);
+            let part = &s[s.find("Content-Type: message/rfc822").unwrap()..];
+            let header = &part[..part.find("\r\n\r\n").unwrap()];
+            assert!(
+                header.contains(&format!("Content-Transfer-Encoding: {cte}")),
+                "{header}"
+            );
+            let msg = MessageParser::default().parse(&bytes).unwrap();
+            let attached = msg.attachment(0).unwrap();
+            let original = files()[&id].clone();
+            match attached.message() {
+                Some(inner) => assert_eq!(inner.raw_message(), original, "{id}"),
+                None => assert_eq!(attached.contents(), original, "{id}"),
+            }
+        }
     }
 
     #[test]
