@@ -419,7 +419,46 @@ impl Engine {
 
     /// Syncs one folder over `conn`, emitting `SyncProgress`, `FolderChanged` and, after the
     /// first sync, `NewMail` for new unseen messages (not in Junk, Trash, Sent or Drafts).
+    /// With "keep all mail offline", a first listing lists all but its newest chunk from the
+    /// whole messages (see [`Engine::finish_listing_whole`]).
     pub(crate) async fn sync_folder_on(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+    ) -> Result<imap::FolderSync> {
+        let mut outcome = self.sync_folder_deferring(conn, folder).await?;
+        if let Some(pending) = outcome.pending.take() {
+            self.finish_listing_whole(conn, folder, pending, &mut outcome)
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    /// `SyncProgress` and `FolderChanged` for a chunk of a folder's listing.
+    fn listing_progress(&self, folder: &Folder) -> impl FnMut(u32, u32) + Send + 'static {
+        let events = self.inner.events.clone();
+        let (account_id, folder_id) = (folder.account_id, folder.id);
+        // For people: "Syncing Entwürfe", not the server's spelling.
+        let path = imap::utf7::display(&folder.path);
+        move |done, total| {
+            let _ = events.send(EngineEvent::SyncProgress {
+                account_id,
+                folder: path.clone(),
+                done,
+                total,
+            });
+            let _ = events.send(EngineEvent::FolderChanged {
+                account_id,
+                folder_id,
+            });
+        }
+    }
+
+    /// [`Engine::sync_folder_on`], except that a first listing for "keep all mail offline" stops
+    /// after its newest chunk and leaves the rest in [`imap::FolderSync::pending`], for
+    /// [`Engine::finish_listing_whole`] (a whole-account sync lists every folder's newest mail
+    /// first).
+    async fn sync_folder_deferring(
         &self,
         conn: &mut imap::Connection,
         folder: &Folder,
@@ -430,22 +469,9 @@ impl Engine {
         let account_id = folder.account_id;
         let folder_id = folder.id;
         let state = store.folder_state(folder.id)?;
-        let events = self.inner.events.clone();
-        // For people: "Syncing Entwürfe", not the server's spelling.
-        let path = imap::utf7::display(&folder.path);
+        let whole = store.body_policy(account_id)?.keep_all_offline;
         let outcome = conn
-            .sync_folder(store, &state, |done, total| {
-                let _ = events.send(EngineEvent::SyncProgress {
-                    account_id,
-                    folder: path.clone(),
-                    done,
-                    total,
-                });
-                let _ = events.send(EngineEvent::FolderChanged {
-                    account_id,
-                    folder_id,
-                });
-            })
+            .sync_folder_with(store, &state, whole, self.listing_progress(folder))
             .await?;
         // Moved messages meet the server's copy; flag changes not yet sent stay as the user set them.
         let settled =
@@ -534,12 +560,26 @@ impl Engine {
             folders: folders.len(),
             ..SyncReport::default()
         };
+        let mut pending = Vec::new();
         for folder in &folders {
-            let outcome = self.sync_folder_on(&mut conn, folder).await?;
+            let mut outcome = self.sync_folder_deferring(&mut conn, folder).await?;
             report.new_messages += outcome.new_ids.len();
             report.fetched += outcome.fetched;
+            if let Some(p) = outcome.pending.take() {
+                pending.push((folder, p));
+            }
         }
-        report.bodies = self
+        // "Keep all mail offline", first sync: every folder's newest mail is listed; now the
+        // rest, from the whole messages.
+        for (folder, p) in pending {
+            let mut rest = imap::FolderSync::default();
+            self.finish_listing_whole(&mut conn, folder, p, &mut rest)
+                .await?;
+            report.new_messages += rest.new_ids.len();
+            report.fetched += rest.fetched;
+            report.bodies += rest.bodies;
+        }
+        report.bodies += self
             .prefetch_bodies(&mut conn, account_id, &folders)
             .await?;
         conn.logout().await;
@@ -581,6 +621,91 @@ impl Engine {
     /// Removes an identity; the account's default one stays.
     pub fn delete_identity(&self, identity_id: i64) -> Result<()> {
         self.inner.store.delete_identity(identity_id)
+    }
+
+    /// The rest of a first listing for "keep all mail offline", in one pass: the messages below
+    /// the newest chunk are fetched whole with their list data (`UID FLAGS INTERNALDATE
+    /// RFC822.SIZE BODY.PEEK[]`) and their list rows derived from the bodies
+    /// (`mime::parse_headers`, as the header listing does from the same fields), each batch of
+    /// rows and bodies committed in one transaction as it arrives, newest FETCH command first;
+    /// instead of a header listing and then a second FETCH of the same messages. Messages above
+    /// the size limit (`max_prefetch_bytes`, known from a first `UID FETCH (UID RFC822.SIZE)`)
+    /// are listed from their headers only, as before. The newest chunk's bodies come first.
+    /// Once everything is stored, the folder's sync state is: a cut before that is resumed by the
+    /// next sync, which lists whatever is missing (`Connection::sync_folder`).
+    async fn finish_listing_whole(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+        pending: imap::PendingListing,
+        outcome: &mut imap::FolderSync,
+    ) -> Result<()> {
+        let lock = self.folder_lock(folder.id);
+        let _guard = lock.lock().await;
+        let store = &self.inner.store;
+        let max_bytes = store.body_policy(folder.account_id)?.max_prefetch_bytes;
+        let mut progress = self.listing_progress(folder);
+        // The newest chunk's bodies first: that is what the user reads first.
+        let newest: Vec<(i64, u32, u32)> = store
+            .messages_without_body(folder.id, pending.done)?
+            .into_iter()
+            .filter(|(_, uid, size)| *uid >= pending.below && *size <= max_bytes)
+            .collect();
+        outcome.bodies += self
+            .download_listed_on(conn, folder, newest, &mut |_, _| {})
+            .await?;
+        conn.examine(&folder.path).await?;
+        let sizes = conn.sizes_below(pending.below).await?;
+        outcome.fetched += sizes.len();
+        // (UID, size), newest first.
+        let (whole, large): (Vec<_>, Vec<_>) = sizes
+            .into_iter()
+            .rev()
+            .partition(|(_, size): &(u32, u32)| *size <= max_bytes);
+        let mut done = pending.done;
+        if !large.is_empty() {
+            let uids: Vec<u32> = large.iter().map(|(uid, _)| *uid).collect();
+            let (ids, fetched) = conn.list_uids(store, folder.id, &uids).await?;
+            outcome.fetched += fetched;
+            done += uids.len() as u32;
+            outcome.new_ids.extend(ids);
+            progress(done.min(pending.exists), pending.exists);
+        }
+        let rows: Vec<(i64, u32, u32)> = whole.iter().map(|(uid, size)| (0, *uid, *size)).collect();
+        let folder_id = folder.id;
+        let (stored, ids) = self
+            .pipeline(
+                conn,
+                folder,
+                &rows,
+                true,
+                |m| {
+                    let mut row =
+                        mime::parse_headers(m.uid, &m.raw, m.flags, m.internal_date, m.size);
+                    let parsed = mime::parse_body(m.raw);
+                    row.has_attachments = parsed.has_attachments;
+                    Some((row, parsed))
+                },
+                move |store, batch| {
+                    let ids = store.insert_messages_with_bodies(
+                        folder_id,
+                        batch
+                            .iter()
+                            .map(|(row, p)| (row, &p.body, p.snippet.as_str())),
+                    )?;
+                    Ok((batch.len(), ids))
+                },
+                &mut |stored, _| {
+                    let listed = done + stored as u32;
+                    progress(listed.min(pending.exists), pending.exists)
+                },
+            )
+            .await?;
+        outcome.fetched += stored;
+        outcome.bodies += stored;
+        outcome.new_ids.extend(ids);
+        outcome.bodies_kept += pending.finish(store, folder.id)?;
+        Ok(())
     }
 
     /// Downloads, folder by folder in `folders`' order (INBOX first), the missing bodies the
@@ -625,6 +750,14 @@ impl Engine {
         mut progress: impl FnMut(usize, usize) + Send,
     ) -> Result<usize> {
         let folder = self.inner.store.folder(folder_id)?;
+        if self
+            .inner
+            .store
+            .messages_without_body(folder_id, 1)?
+            .is_empty()
+        {
+            return Ok(0);
+        }
         let mut conn = self.connect_imap(folder.account_id).await?;
         let outcome = self
             .download_bodies_on(&mut conn, &folder, u32::MAX, &mut progress)
@@ -648,13 +781,8 @@ impl Engine {
     }
 
     /// Downloads the listed (id, uid, size) bodies of the folder, in that order by FETCH
-    /// commands of about [`BODY_FETCH_BYTES`] (within one, the server sends in UID order).
-    /// Three stages run at once, joined by bounded channels: this task reads the server's
-    /// answers and cuts them into batches of about [`BODY_BATCH_BYTES`]; a thread parses each
-    /// batch; another stores it (one transaction, so each batch is usable once committed).
-    /// `progress(stored, total)` is called after every committed batch.
-    /// When the connection fails, what arrived before is still stored; when storing fails, the
-    /// download stops.
+    /// commands of about [`BODY_FETCH_BYTES`] (within one, the server sends in UID order), through
+    /// [`Engine::pipeline`]. Returns how many bodies were stored.
     async fn download_listed_on(
         &self,
         conn: &mut imap::Connection,
@@ -666,19 +794,62 @@ impl Engine {
             return Ok(0);
         }
         conn.examine(&folder.path).await?;
-        let total = missing.len();
         let ids: HashMap<u32, i64> = missing.iter().map(|(id, uid, _)| (*uid, *id)).collect();
+        let (stored, _) = self
+            .pipeline(
+                conn,
+                folder,
+                &missing,
+                false,
+                move |m| Some((*ids.get(&m.uid)?, mime::parse_body(m.raw))),
+                |store, batch| {
+                    let stored =
+                        store.store_bodies(batch.iter().map(|(id, p)| {
+                            (*id, &p.body, p.snippet.as_str(), p.has_attachments)
+                        }))?;
+                    Ok((stored, Vec::new()))
+                },
+                progress,
+            )
+            .await?;
+        Ok(stored)
+    }
+
+    /// Fetches the listed (id, uid, size) messages whole, in the folder already selected, in
+    /// that order by FETCH commands of about [`BODY_FETCH_BYTES`] (`with_list`: with their
+    /// flags, INTERNALDATE and RFC822.SIZE). Three stages run at once, joined by bounded
+    /// channels: this task reads the server's answers and cuts them into batches of about
+    /// [`BODY_BATCH_BYTES`]; a thread parses each message (`parse`); another stores each batch
+    /// (`save`: one transaction, so each batch is usable once committed; it says how many
+    /// messages it stored and the ids of new rows). `progress(stored, total)` is called after
+    /// every committed batch. When the connection fails, what arrived before is still stored;
+    /// when storing fails, the download stops.
+    #[allow(clippy::too_many_arguments)]
+    async fn pipeline<P: Send + 'static>(
+        &self,
+        conn: &mut imap::Connection,
+        folder: &Folder,
+        rows: &[(i64, u32, u32)],
+        with_list: bool,
+        parse: impl Fn(imap::FetchedMessage) -> Option<P> + Send + 'static,
+        save: impl Fn(&Store, Vec<P>) -> Result<(usize, Vec<i64>)> + Send + 'static,
+        progress: &mut (dyn FnMut(usize, usize) + Send),
+    ) -> Result<(usize, Vec<i64>)> {
+        if rows.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        let total = rows.len();
         let (raw_tx, raw_rx) = tokio::sync::mpsc::channel(BODY_PIPELINE_DEPTH);
         let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
         let engine = self.clone();
         let worker = tokio::task::spawn_blocking(move || {
-            engine.parse_and_store_bodies(raw_rx, &ids, &done_tx);
+            engine.parse_and_store(raw_rx, parse, save, &done_tx);
         });
         let fetching = async move {
-            for command in fetch_commands(&missing) {
+            for command in fetch_commands(rows) {
                 let uids: Vec<u32> = command.iter().map(|(_, uid, _)| *uid).collect();
                 if !conn
-                    .stream_selected_bodies(&uids, BODY_BATCH_BYTES, &raw_tx)
+                    .stream_selected_bodies(&uids, with_list, BODY_BATCH_BYTES, &raw_tx)
                     .await?
                 {
                     break; // storing stopped: its error is the one to report
@@ -688,7 +859,7 @@ impl Engine {
         };
         tokio::pin!(fetching);
         let mut fetched = None;
-        let mut stored = 0;
+        let (mut stored, mut new_ids) = (0, Vec::new());
         let mut store_error = None;
         let mut pipeline_done = false;
         // What is under way is finished before an error returns: nothing is left half-done.
@@ -696,8 +867,9 @@ impl Engine {
             tokio::select! {
                 outcome = &mut fetching, if fetched.is_none() => fetched = Some(outcome),
                 done = done_rx.recv(), if !pipeline_done => match done {
-                    Some(Ok(n)) => {
+                    Some(Ok((n, ids))) => {
                         stored += n;
+                        new_ids.extend(ids);
                         self.emit(EngineEvent::FolderChanged {
                             account_id: folder.account_id,
                             folder_id: folder.id,
@@ -711,35 +883,33 @@ impl Engine {
         }
         worker
             .await
-            .map_err(|e| Error::Internal(format!("storing message bodies: {e}")))?;
+            .map_err(|e| Error::Internal(format!("storing messages: {e}")))?;
         if let Some(e) = store_error {
             return Err(e);
         }
         fetched.unwrap_or(Ok(()))?;
-        Ok(stored)
+        Ok((stored, new_ids))
     }
 
-    /// The parsing and storing stages of [`Engine::download_listed_on`], on this (blocking)
-    /// thread and one more: batches of (uid, raw) from `raw` are parsed, then stored, and every
-    /// store's outcome is sent to `done`. Stops at the first storing error (the parser then
-    /// stops, which closes `raw` and tells the fetch).
-    fn parse_and_store_bodies(
+    /// The parsing and storing stages of [`Engine::pipeline`], on this (blocking) thread and one
+    /// more: batches of messages from `raw` are parsed, then saved, and every save's outcome is
+    /// sent to `done`. Stops at the first storing error (the parser then stops, which closes
+    /// `raw` and tells the fetch).
+    fn parse_and_store<P: Send>(
         &self,
-        mut raw: tokio::sync::mpsc::Receiver<Vec<(u32, Vec<u8>)>>,
-        ids: &HashMap<u32, i64>,
-        done: &tokio::sync::mpsc::UnboundedSender<Result<usize>>,
+        mut raw: tokio::sync::mpsc::Receiver<Vec<imap::FetchedMessage>>,
+        parse: impl Fn(imap::FetchedMessage) -> Option<P> + Send,
+        save: impl Fn(&Store, Vec<P>) -> Result<(usize, Vec<i64>)>,
+        done: &tokio::sync::mpsc::UnboundedSender<Result<(usize, Vec<i64>)>>,
     ) {
         let (parsed_tx, parsed_rx) =
-            std::sync::mpsc::sync_channel::<Vec<(i64, mime::ParsedBody)>>(BODY_PIPELINE_DEPTH - 1);
+            std::sync::mpsc::sync_channel::<Vec<P>>(BODY_PIPELINE_DEPTH - 1);
         std::thread::scope(|scope| {
             let parser = std::thread::Builder::new()
                 .name("petrel-parse".into())
                 .spawn_scoped(scope, move || {
                     while let Some(batch) = raw.blocking_recv() {
-                        let parsed = batch
-                            .into_iter()
-                            .filter_map(|(uid, raw)| Some((*ids.get(&uid)?, mime::parse_body(raw))))
-                            .collect();
+                        let parsed = batch.into_iter().filter_map(&parse).collect();
                         if parsed_tx.send(parsed).is_err() {
                             break;
                         }
@@ -752,11 +922,7 @@ impl Engine {
                 return;
             }
             for parsed in parsed_rx {
-                let outcome = self.inner.store.store_bodies(
-                    parsed
-                        .iter()
-                        .map(|(id, p)| (*id, &p.body, p.snippet.as_str(), p.has_attachments)),
-                );
+                let outcome = save(&self.inner.store, parsed);
                 let failed = outcome.is_err();
                 if done.send(outcome).is_err() || failed {
                     break;

@@ -855,3 +855,233 @@ async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
         .expect("download");
     assert_eq!(again, 0);
 }
+
+/// Every message of the folder as the reader and the list see it, by UID, with its raw body:
+/// what two ways of syncing the same mailbox must agree on (row ids left out).
+fn folder_contents(
+    engine: &Engine,
+    folder: &Folder,
+) -> Vec<(
+    u32,
+    Option<petrel_engine::model::MessageView>,
+    Option<Vec<u8>>,
+)> {
+    let store = engine.store();
+    store
+        .uids(folder.id)
+        .expect("uids")
+        .into_iter()
+        .map(|uid| {
+            let id = store
+                .message_id_for_uid(folder.id, uid)
+                .expect("store")
+                .expect("a row");
+            let view = store.message_view(id).expect("store").map(|mut v| {
+                (v.summary.id, v.summary.folder_id) = (0, 0);
+                v
+            });
+            (uid, view, store.raw_body(id).expect("store"))
+        })
+        .collect()
+}
+
+fn keep_all(max_prefetch_bytes: u32) -> petrel_engine::model::BodyPolicy {
+    petrel_engine::model::BodyPolicy {
+        keep_all_offline: true,
+        max_prefetch_bytes,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_all_mail_offline_lists_in_one_pass_what_headers_then_bodies_store() {
+    const N: usize = 1300;
+    let (servers, user) = common::user_with_mail("onepass", N, 25);
+    let add = |name: &'static str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let engine = common::open_engine(dir.path());
+        let new = common::tls_account(servers, &user, name);
+        async move {
+            let account = engine.add_account(new).await.expect("account");
+            (dir, engine, account)
+        }
+    };
+    let inbox_of = |engine: &Engine, account: &Account| {
+        engine
+            .folders(account.id)
+            .expect("folders")
+            .into_iter()
+            .find(|f| f.path == "INBOX")
+            .expect("an INBOX")
+    };
+
+    // The header listing, then every body.
+    let (_a_dir, a, a_account) = add("Headers").await;
+    a.set_body_policy(
+        a_account.id,
+        petrel_engine::model::BodyPolicy {
+            prefetch_days: 0,
+            ..Default::default()
+        },
+    )
+    .expect("policy");
+    a.sync_account(a_account.id).await.expect("sync");
+    let a_inbox = inbox_of(&a, &a_account);
+    let mut sizes: Vec<u32> = a
+        .store()
+        .messages_without_body(a_inbox.id, u32::MAX)
+        .expect("store")
+        .iter()
+        .map(|m| m.2)
+        .collect();
+    assert_eq!(sizes.len(), N);
+    a.download_all_bodies(a_inbox.id, |_, _| {})
+        .await
+        .expect("download");
+
+    // One pass, with a size limit that leaves the 20 largest messages out.
+    sizes.sort_unstable();
+    let limit = sizes[N - 21];
+    let large = sizes.iter().filter(|s| **s > limit).count();
+    assert!(large > 0 && large <= 20, "{large}");
+    let (_b_dir, b, b_account) = add("One pass").await;
+    b.set_body_policy(b_account.id, keep_all(limit))
+        .expect("policy");
+    let mut events = b.subscribe();
+    let report = b.sync_account(b_account.id).await.expect("sync");
+    let b_inbox = inbox_of(&b, &b_account);
+    assert_eq!(report.bodies, N - large, "every body within the limit");
+    assert_eq!(report.new_messages, N);
+    let without: Vec<u32> = b
+        .store()
+        .messages_without_body(b_inbox.id, u32::MAX)
+        .expect("store")
+        .iter()
+        .map(|m| m.2)
+        .collect();
+    assert_eq!(
+        without.len(),
+        large,
+        "large messages are listed, not downloaded"
+    );
+    assert!(without.iter().all(|s| *s > limit));
+    let mut progress = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let EngineEvent::SyncProgress {
+            folder,
+            done,
+            total,
+            ..
+        } = e
+        {
+            if folder == "INBOX" {
+                progress.push((done, total));
+            }
+        }
+    }
+    assert_eq!(progress.first(), Some(&(500, N as u32)), "{progress:?}");
+    assert_eq!(progress.last(), Some(&(N as u32, N as u32)), "{progress:?}");
+    assert!(
+        progress.windows(2).all(|w| w[0].0 <= w[1].0),
+        "{progress:?}"
+    );
+
+    // The large ones on demand; then both stores hold the same rows and bodies.
+    let got = b
+        .download_all_bodies(b_inbox.id, |_, _| {})
+        .await
+        .expect("download");
+    assert_eq!(got, large);
+    let (left, right) = (folder_contents(&a, &a_inbox), folder_contents(&b, &b_inbox));
+    assert_eq!(left.len(), N);
+    for (l, r) in left.iter().zip(&right) {
+        assert_eq!(l, r, "UID {}", l.0);
+    }
+    assert_eq!(left.len(), right.len());
+
+    // Listed for good: the next sync is the cheap one, and nothing is downloaded twice.
+    let again = b.sync_folder(b_inbox.id).await.expect("resync");
+    assert_eq!((again.mode, again.fetched), (SyncMode::Qresync, 0));
+    let again = b.sync_account(b_account.id).await.expect("sync");
+    assert_eq!((again.new_messages, again.bodies), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_pass_first_sync_cut_midway_resumes_without_gaps_or_duplicates() {
+    use std::sync::atomic::Ordering;
+    const N: usize = 1500;
+    let (servers, user) = common::user_with_mail("onepasscut", N, 27);
+    // Plain IMAP through the relay (loopback only), so that the cut is a clean end of stream.
+    let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = common::open_engine(dir.path());
+    let mut new = common::tls_account(servers, &user, "One Pass Cut");
+    new.incoming = server(
+        &servers.host,
+        Some(relay.port),
+        Security::Plain,
+        &user.email,
+        true,
+    );
+    let account = engine.add_account(new).await.expect("account");
+    engine
+        .set_body_policy(account.id, keep_all(u32::MAX))
+        .expect("policy");
+    // The server's RFC822.SIZE of every message, over a direct connection.
+    let mut conn = Connection::connect(
+        &Tls::platform().expect("tls"),
+        &common::tls_account(servers, &user, "Sizes").incoming,
+        &user.password,
+    )
+    .await
+    .expect("connect");
+    conn.examine("INBOX").await.expect("examine");
+    let sizes: std::collections::HashMap<u32, u32> = conn
+        .sizes_below(u32::MAX)
+        .await
+        .expect("sizes")
+        .into_iter()
+        .collect();
+    conn.logout().await;
+    assert_eq!(sizes.len(), N);
+    let bytes: usize = sizes.values().map(|s| *s as usize).sum();
+
+    relay.cut_after.store(bytes / 2, Ordering::SeqCst);
+    let cut = engine.sync_account(account.id).await;
+    assert!(cut.is_err(), "the cut sync must fail: {cut:?}");
+    let inbox = engine
+        .folders(account.id)
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.path == "INBOX")
+        .expect("INBOX");
+    let store = engine.store();
+    let stored = store.message_count(inbox.id).expect("count") as usize;
+    assert!(stored > 500 && stored < N, "stored {stored} of {N}");
+    // Whatever is stored is whole: each body as long as the server's RFC822.SIZE.
+    let check_bodies = || {
+        let mut with_body = 0;
+        for uid in store.uids(inbox.id).expect("uids") {
+            let id = store
+                .message_id_for_uid(inbox.id, uid)
+                .expect("store")
+                .expect("row");
+            if let Some(raw) = store.raw_body(id).expect("store") {
+                assert_eq!(raw.len() as u32, sizes[&uid], "UID {uid}");
+                with_body += 1;
+            }
+        }
+        with_body
+    };
+    assert!(check_bodies() > 0);
+
+    // Resumed: every message once, every body, and then the folder is synced incrementally.
+    relay.cut_after.store(usize::MAX, Ordering::SeqCst);
+    let resumed = engine.sync_account(account.id).await.expect("resume");
+    assert_eq!(resumed.new_messages, N - stored);
+    let uids = store.uids(inbox.id).expect("uids");
+    assert_eq!((uids.len(), span(&uids)), (N, Some((1, N as u32))));
+    assert_eq!(check_bodies(), N);
+    let again = engine.sync_folder(inbox.id).await.expect("resync");
+    assert_eq!((again.mode, again.fetched), (SyncMode::Qresync, 0));
+}

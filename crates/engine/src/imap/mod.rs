@@ -17,9 +17,21 @@ use crate::net::{self, Stream, Tls};
 
 pub use folders::{folder_role, FolderEntry};
 pub use idle::IdleOutcome;
-pub use sync::{FolderSync, SyncMode, HEADER_FIELDS};
+pub use sync::{FolderSync, PendingListing, SyncMode, HEADER_FIELDS};
 
 pub type ImapSession = async_imap::Session<Box<dyn Stream>>;
+
+/// A whole message as [`Connection::stream_selected_bodies`] received it. Flags, INTERNALDATE and
+/// RFC822.SIZE only when asked for with the body (`with_list`); else their defaults.
+#[derive(Debug, Clone, Default)]
+pub struct FetchedMessage {
+    pub uid: u32,
+    pub raw: Vec<u8>,
+    pub flags: crate::mime::Flags,
+    /// Seconds since the epoch (0: not asked for, or not sent).
+    pub internal_date: i64,
+    pub size: u32,
+}
 
 /// A logged-in IMAP connection and what the server said it can do.
 pub struct Connection {
@@ -301,7 +313,7 @@ impl Connection {
     }
 
     /// Streams whole messages by UID, in the folder already selected, into `batches` as lists of
-    /// (uid, raw bytes) of about `batch_bytes` each (at least one message): one FETCH command, so
+    /// [`FetchedMessage`]s of about `batch_bytes` each (at least one message): one FETCH command, so
     /// the server sends without pause while the receiver works on the previous batches; when the
     /// receiver is slower, the channel (then TCP) holds the server back, so memory stays bounded.
     /// The messages read before an error are sent first; an answer cut short by the server is
@@ -310,16 +322,22 @@ impl Connection {
     pub async fn stream_selected_bodies(
         &mut self,
         uids: &[u32],
+        with_list: bool,
         batch_bytes: usize,
-        batches: &tokio::sync::mpsc::Sender<Vec<(u32, Vec<u8>)>>,
+        batches: &tokio::sync::mpsc::Sender<Vec<FetchedMessage>>,
     ) -> Result<bool> {
         let host = self.host.clone();
         let set = uid_set(uids);
+        let query = if with_list {
+            "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"
+        } else {
+            "(UID BODY.PEEK[])"
+        };
         let mut batch = Vec::new();
         let mut bytes = 0;
         let mut open = true;
         let outcome: Result<()> = async {
-            let mut stream = within(&host, self.session.uid_fetch(&set, "(UID BODY.PEEK[])"))
+            let mut stream = within(&host, self.session.uid_fetch(&set, query))
                 .await?
                 .map_err(|e| imap_error(&host, e))?;
             while let Some(f) = next_within(&host, &mut stream).await? {
@@ -328,7 +346,13 @@ impl Connection {
                     continue;
                 };
                 bytes += body.len();
-                batch.push((uid, body.to_vec()));
+                batch.push(FetchedMessage {
+                    uid,
+                    raw: body.to_vec(),
+                    flags: sync::flags_of(&f),
+                    internal_date: f.internal_date().map(|d| d.timestamp()).unwrap_or(0),
+                    size: f.size.unwrap_or(0),
+                });
                 if bytes >= batch_bytes {
                     bytes = 0;
                     open = batches.send(std::mem::take(&mut batch)).await.is_ok();

@@ -1,6 +1,8 @@
 //! Syncing one folder's message list into the store: headers first, newest first, in chunks that
 //! are each committed (and so visible) at once; then new mail, flag changes and removals on later
-//! runs. Bodies are fetched separately (`Connection::fetch_bodies`).
+//! runs. Bodies are fetched separately (`Connection::fetch_bodies`), except that a first listing
+//! for "keep all mail offline" can stop after its newest chunk ([`PendingListing`]) so that the
+//! engine lists the rest from the whole messages, in one pass (`Engine::sync_folder_on`).
 
 use futures::StreamExt;
 
@@ -50,6 +52,34 @@ pub struct FolderSync {
     pub uidvalidity_reset: bool,
     /// Downloaded bodies matched back to their message by Message-ID after such a reset.
     pub bodies_kept: usize,
+    /// Set when the first listing stopped after its newest chunk, as asked
+    /// ([`Connection::sync_folder_with`]): the caller lists the rest and then calls
+    /// [`PendingListing::finish`]; until then the folder's sync state is not stored, so a cut
+    /// resumes (the next sync lists whatever is missing).
+    pub pending: Option<PendingListing>,
+    /// Bodies stored with the list (the one-pass listing of "keep all mail offline").
+    pub bodies: usize,
+}
+
+/// The part of a first listing left to the caller: every message with a UID below `below`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingListing {
+    pub below: u32,
+    /// Messages listed so far and in the folder (for progress).
+    pub done: u32,
+    pub exists: u32,
+    uidnext: Option<u32>,
+    modseq: Option<u64>,
+}
+
+impl PendingListing {
+    /// Stores the folder's sync state once the rest is listed: from now on the folder is synced
+    /// incrementally.
+    pub fn finish(&self, store: &Store, folder_id: i64) -> Result<usize> {
+        let kept = store.reattach_bodies(folder_id)?;
+        store.set_sync_state(folder_id, self.uidnext, self.modseq)?;
+        Ok(kept)
+    }
 }
 
 impl FolderSync {
@@ -68,7 +98,7 @@ fn list_query() -> String {
     format!("(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])")
 }
 
-fn flags_of(f: &async_imap::types::Fetch) -> Flags {
+pub(super) fn flags_of(f: &async_imap::types::Fetch) -> Flags {
     use async_imap::types::Flag;
     let mut flags = Flags::default();
     for flag in f.flags() {
@@ -107,6 +137,19 @@ impl Connection {
         &mut self,
         store: &Store,
         folder: &FolderState,
+        progress: impl FnMut(u32, u32),
+    ) -> Result<FolderSync> {
+        self.sync_folder_with(store, folder, false, progress).await
+    }
+
+    /// [`Connection::sync_folder`]; with `stop_after_first_chunk`, a folder listed from scratch
+    /// (not after a UIDVALIDITY change) stops after its newest chunk and says what is left in
+    /// [`FolderSync::pending`].
+    pub async fn sync_folder_with(
+        &mut self,
+        store: &Store,
+        folder: &FolderState,
+        stop_after_first_chunk: bool,
         mut progress: impl FnMut(u32, u32),
     ) -> Result<FolderSync> {
         // This sync will see whatever changed so far.
@@ -136,12 +179,12 @@ impl Connection {
         let max_local = local.last().copied().unwrap_or(0);
         // A first listing that was cut short (its end state was never stored): list what is older
         // than the oldest stored message, newest first, then look for changes as usual.
-        if let (Some(&oldest), None) = (local.first(), folder.uidnext) {
+        if let (false, None) = (local.is_empty(), folder.uidnext) {
             out.initial = true;
             self.resume_listing(
                 store,
                 folder.id,
-                oldest,
+                &local,
                 sel.exists,
                 &mut out,
                 &mut progress,
@@ -165,6 +208,22 @@ impl Connection {
                 progress(done, exists);
                 top = bottom - 1;
                 chunk = CHUNK;
+                let oldest = batch.iter().map(|m| m.uid).min();
+                if let (true, false, true, Some(below)) = (
+                    stop_after_first_chunk,
+                    out.uidvalidity_reset,
+                    top > 0,
+                    oldest,
+                ) {
+                    out.pending = Some(PendingListing {
+                        below,
+                        done,
+                        exists,
+                        uidnext: sel.uidnext,
+                        modseq: sel.modseq(),
+                    });
+                    return Ok(out);
+                }
             }
         } else if sel.exists == 0 {
             out.mode = if resumable.is_some() {
@@ -234,29 +293,31 @@ impl Connection {
         Ok(out)
     }
 
-    /// Lists the messages below `oldest` (the first listing goes newest first, so a cut leaves
-    /// the older ones out), newest first in chunks, each committed at once.
+    /// Lists the messages below the newest stored one (`local`, ascending) that are not stored:
+    /// a first listing cut short left out the older ones (it goes newest first), and, when it
+    /// listed from whole messages (whose FETCH answers come oldest first within a command), part
+    /// of a command's range too. Newest first in chunks, each committed at once.
     async fn resume_listing(
         &mut self,
         store: &Store,
         folder_id: i64,
-        oldest: u32,
+        local: &[u32],
         exists: u32,
         out: &mut FolderSync,
         progress: &mut impl FnMut(u32, u32),
     ) -> Result<()> {
-        if oldest <= 1 {
+        let Some(&newest) = local.last() else {
             return Ok(());
-        }
+        };
         let host = self.host.clone();
-        let found = within(
-            &host,
-            self.session.uid_search(format!("UID 1:{}", oldest - 1)),
-        )
-        .await?
-        .map_err(|e| imap_error(&host, e))?;
+        let found = within(&host, self.session.uid_search(format!("UID 1:{newest}")))
+            .await?
+            .map_err(|e| imap_error(&host, e))?;
         self.confirm_complete().await?;
-        let mut missing: Vec<u32> = found.into_iter().filter(|u| *u < oldest).collect();
+        let mut missing: Vec<u32> = found
+            .into_iter()
+            .filter(|u| *u < newest && local.binary_search(u).is_err())
+            .collect();
         missing.sort_unstable_by(|a, b| b.cmp(a));
         let mut done = store.message_count(folder_id)?;
         for chunk in missing.chunks(CHUNK as usize) {
@@ -268,6 +329,57 @@ impl Connection {
             progress(done.min(exists), exists);
         }
         Ok(())
+    }
+
+    /// (UID, RFC822.SIZE) of every message with a UID below `below`, ascending: what a
+    /// [`PendingListing`] leaves to list, and how large each message is.
+    pub async fn sizes_below(&mut self, below: u32) -> Result<Vec<(u32, u32)>> {
+        if below <= 1 {
+            return Ok(Vec::new());
+        }
+        let host = self.host.clone();
+        let err = |e| imap_error(&host, e);
+        let mut out = Vec::new();
+        {
+            let mut stream = within(
+                &host,
+                self.session
+                    .uid_fetch(format!("1:{}", below - 1), "(UID RFC822.SIZE)"),
+            )
+            .await?
+            .map_err(err)?;
+            while let Some(f) = next_within(&host, &mut stream).await? {
+                let f = f.map_err(err)?;
+                if let (Some(uid), Some(size)) = (f.uid, f.size) {
+                    // `N:M` matches the highest message even when its UID is outside.
+                    if uid < below {
+                        out.push((uid, size));
+                    }
+                }
+            }
+        }
+        self.confirm_complete().await?;
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Lists (headers only) the messages with these UIDs into the store, in chunks committed one
+    /// by one, newest first. Returns the ids of the new rows and how many FETCH responses came.
+    pub async fn list_uids(
+        &mut self,
+        store: &Store,
+        folder_id: i64,
+        uids: &[u32],
+    ) -> Result<(Vec<i64>, usize)> {
+        let mut uids = uids.to_vec();
+        uids.sort_unstable_by(|a, b| b.cmp(a));
+        let (mut ids, mut fetched) = (Vec::new(), 0);
+        for chunk in uids.chunks(CHUNK as usize) {
+            let (batch, n) = self.fetch_list(&super::uid_set(chunk), true).await?;
+            fetched += n;
+            ids.extend(store.insert_messages(folder_id, &batch)?);
+        }
+        Ok((ids, fetched))
     }
 
     /// New mail: everything above the highest UID we know (skipped when UIDNEXT says there is

@@ -96,63 +96,35 @@ impl Store {
         let tx = conn
             .transaction()
             .map_err(Error::storage("saving messages"))?;
-        let mut new_ids = Vec::new();
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO messages (folder_id, uid, message_id, in_reply_to, refs, subject,
-                         from_name, from_email, to_json, cc_json, reply_to_json, date, size,
-                         seen, flagged, answered, draft, has_attachments)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18)
-                     ON CONFLICT (folder_id, uid) DO NOTHING",
-                )
-                .map_err(Error::storage("saving messages"))?;
-            let mut flags = tx
-                .prepare_cached(
-                    "UPDATE messages SET seen = ?3, flagged = ?4, answered = ?5, draft = ?6
-                     WHERE folder_id = ?1 AND uid = ?2",
-                )
-                .map_err(Error::storage("saving messages"))?;
-            for m in messages {
-                let inserted = insert
-                    .execute(params![
-                        folder_id,
-                        m.uid,
-                        m.message_id,
-                        m.in_reply_to,
-                        m.refs,
-                        m.subject,
-                        m.from.as_ref().and_then(|a| a.name.clone()),
-                        m.from.as_ref().map(|a| a.email.clone()),
-                        to_json(&m.to),
-                        to_json(&m.cc),
-                        to_json(&m.reply_to),
-                        m.date,
-                        m.size,
-                        m.seen as i64,
-                        m.flagged as i64,
-                        m.answered as i64,
-                        m.draft as i64,
-                        m.has_attachments as i64,
-                    ])
-                    .map_err(Error::storage("saving messages"))?;
-                if inserted == 1 {
-                    new_ids.push(tx.last_insert_rowid());
-                } else {
-                    flags
-                        .execute(params![
-                            folder_id,
-                            m.uid,
-                            m.seen as i64,
-                            m.flagged as i64,
-                            m.answered as i64,
-                            m.draft as i64
-                        ])
-                        .map_err(Error::storage("saving messages"))?;
-                }
-            }
-        }
+        let new_ids = insert_rows(&tx, folder_id, messages.iter(), |_, _| Ok(()))?;
+        tx.commit().map_err(Error::storage("saving messages"))?;
+        Ok(new_ids)
+    }
+
+    /// [`Store::insert_messages`] and [`Store::store_bodies`] in one transaction: the list rows
+    /// of messages downloaded whole, each with its body, snippet and attachment mark (the row's
+    /// `has_attachments`). Returns the ids of the rows that were new.
+    pub fn insert_messages_with_bodies<'a>(
+        &self,
+        folder_id: i64,
+        messages: impl IntoIterator<Item = (&'a NewMessage, &'a StoredBody, &'a str)>,
+    ) -> Result<Vec<i64>> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction()
+            .map_err(Error::storage("saving messages"))?;
+        let items: Vec<_> = messages.into_iter().collect();
+        let mut ids = Vec::with_capacity(items.len());
+        let new_ids = insert_rows(&tx, folder_id, items.iter().map(|i| i.0), |_, id| {
+            ids.push(id);
+            Ok(())
+        })?;
+        put_bodies(
+            &tx,
+            ids.into_iter()
+                .zip(&items)
+                .map(|(id, (m, body, snippet))| (id, *body, *snippet, m.has_attachments)),
+        )?;
         tx.commit().map_err(Error::storage("saving messages"))?;
         Ok(new_ids)
     }
@@ -338,40 +310,7 @@ impl Store {
         let tx = conn
             .transaction()
             .map_err(Error::storage("saving a message body"))?;
-        let mut stored = 0;
-        {
-            let mut body_stmt = tx
-                .prepare_cached(
-                    "INSERT INTO bodies (message_id, raw, text, attachments, parts)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw,
-                         text = excluded.text, attachments = excluded.attachments,
-                         parts = excluded.parts",
-                )
-                .map_err(Error::storage("saving a message body"))?;
-            let mut summary_stmt = tx
-                .prepare_cached(
-                    "UPDATE messages SET snippet = ?2, has_attachments = ?3 WHERE id = ?1",
-                )
-                .map_err(Error::storage("saving a message body"))?;
-            for (message_id, body, snippet, has_attachments) in bodies {
-                body_stmt
-                    .execute(params![
-                        message_id,
-                        body.raw,
-                        body.text,
-                        serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into()),
-                        body.remote_parts
-                            .as_ref()
-                            .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()))
-                    ])
-                    .map_err(Error::storage("saving a message body"))?;
-                summary_stmt
-                    .execute(params![message_id, snippet, has_attachments as i64])
-                    .map_err(Error::storage("saving a message body"))?;
-                stored += 1;
-            }
-        }
+        let stored = put_bodies(&tx, bodies)?;
         tx.commit()
             .map_err(Error::storage("saving a message body"))?;
         Ok(stored)
@@ -525,4 +464,117 @@ impl Store {
             .map_err(Error::storage("reading a message"))?
             .ok_or_else(|| Error::NotFound("The message".to_string()))
     }
+}
+
+/// Inserts the rows of messages new to the folder (by UID); known UIDs only get their flags
+/// refreshed. `each(message, id)` hears every message's row id, new or not. Returns the ids of
+/// the rows that were new.
+fn insert_rows<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    folder_id: i64,
+    messages: impl Iterator<Item = &'a NewMessage>,
+    mut each: impl FnMut(&NewMessage, i64) -> Result<()>,
+) -> Result<Vec<i64>> {
+    let ctx = "saving messages";
+    let mut new_ids = Vec::new();
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO messages (folder_id, uid, message_id, in_reply_to, refs, subject,
+                 from_name, from_email, to_json, cc_json, reply_to_json, date, size,
+                 seen, flagged, answered, draft, has_attachments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18)
+             ON CONFLICT (folder_id, uid) DO NOTHING",
+        )
+        .map_err(Error::storage(ctx))?;
+    let mut flags = tx
+        .prepare_cached(
+            "UPDATE messages SET seen = ?3, flagged = ?4, answered = ?5, draft = ?6
+             WHERE folder_id = ?1 AND uid = ?2 RETURNING id",
+        )
+        .map_err(Error::storage(ctx))?;
+    for m in messages {
+        let inserted = insert
+            .execute(params![
+                folder_id,
+                m.uid,
+                m.message_id,
+                m.in_reply_to,
+                m.refs,
+                m.subject,
+                m.from.as_ref().and_then(|a| a.name.clone()),
+                m.from.as_ref().map(|a| a.email.clone()),
+                to_json(&m.to),
+                to_json(&m.cc),
+                to_json(&m.reply_to),
+                m.date,
+                m.size,
+                m.seen as i64,
+                m.flagged as i64,
+                m.answered as i64,
+                m.draft as i64,
+                m.has_attachments as i64,
+            ])
+            .map_err(Error::storage(ctx))?;
+        let id = if inserted == 1 {
+            let id = tx.last_insert_rowid();
+            new_ids.push(id);
+            id
+        } else {
+            flags
+                .query_row(
+                    params![
+                        folder_id,
+                        m.uid,
+                        m.seen as i64,
+                        m.flagged as i64,
+                        m.answered as i64,
+                        m.draft as i64
+                    ],
+                    |r| r.get(0),
+                )
+                .map_err(Error::storage(ctx))?
+        };
+        each(m, id)?;
+    }
+    Ok(new_ids)
+}
+
+/// Stores bodies (message id, body, snippet, has_attachments) in `tx`; returns how many.
+fn put_bodies<'a>(
+    tx: &rusqlite::Transaction<'_>,
+    bodies: impl IntoIterator<Item = (i64, &'a StoredBody, &'a str, bool)>,
+) -> Result<usize> {
+    let ctx = "saving a message body";
+    let mut stored = 0;
+    let mut body_stmt = tx
+        .prepare_cached(
+            "INSERT INTO bodies (message_id, raw, text, attachments, parts)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (message_id) DO UPDATE SET raw = excluded.raw,
+                 text = excluded.text, attachments = excluded.attachments,
+                 parts = excluded.parts",
+        )
+        .map_err(Error::storage(ctx))?;
+    let mut summary_stmt = tx
+        .prepare_cached("UPDATE messages SET snippet = ?2, has_attachments = ?3 WHERE id = ?1")
+        .map_err(Error::storage(ctx))?;
+    for (message_id, body, snippet, has_attachments) in bodies {
+        body_stmt
+            .execute(params![
+                message_id,
+                body.raw,
+                body.text,
+                serde_json::to_string(&body.attachments).unwrap_or_else(|_| "[]".into()),
+                body.remote_parts
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()))
+            ])
+            .map_err(Error::storage(ctx))?;
+        summary_stmt
+            .execute(params![message_id, snippet, has_attachments as i64])
+            .map_err(Error::storage(ctx))?;
+        stored += 1;
+    }
+    Ok(stored)
 }
