@@ -626,7 +626,7 @@ impl Engine {
     /// The rest of a first listing for "keep all mail offline", in one pass: the messages below
     /// the newest chunk are fetched whole with their list data (`UID FLAGS INTERNALDATE
     /// RFC822.SIZE BODY.PEEK[]`) and their list rows derived from the bodies
-    /// (`mime::parse_headers`, as the header listing does from the same fields), each batch of
+    /// (`mime::parse_listed`, as the header listing does from the same fields), each batch of
     /// rows and bodies committed in one transaction as it arrives, newest FETCH command first;
     /// instead of a header listing and then a second FETCH of the same messages. Messages above
     /// the size limit (`max_prefetch_bytes`, known from a first `UID FETCH (UID RFC822.SIZE)`)
@@ -680,11 +680,13 @@ impl Engine {
                 &rows,
                 true,
                 |m| {
-                    let mut row =
-                        mime::parse_headers(m.uid, &m.raw, m.flags, m.internal_date, m.size);
-                    let parsed = mime::parse_body(m.raw);
-                    row.has_attachments = parsed.has_attachments;
-                    Some((row, parsed))
+                    Some(mime::parse_listed(
+                        m.uid,
+                        m.raw,
+                        m.flags,
+                        m.internal_date,
+                        m.size,
+                    ))
                 },
                 move |store, batch| {
                     let ids = store.insert_messages_with_bodies(

@@ -54,7 +54,37 @@ pub fn parse_headers(
     internal_date: i64,
     size: u32,
 ) -> NewMessage {
-    let Some(msg) = MessageParser::default().parse_headers(header) else {
+    let msg = MessageParser::default().parse_headers(header);
+    list_row(msg.as_ref(), uid, flags, internal_date, size)
+}
+
+/// A message downloaded whole with its list data (FLAGS, INTERNALDATE, RFC822.SIZE): its list
+/// row, as [`parse_headers`] makes it, and its body ([`parse_body`]), from one parse; the row's
+/// attachment mark is the body's, as storing a body sets it.
+pub fn parse_listed(
+    uid: u32,
+    raw: Vec<u8>,
+    flags: Flags,
+    internal_date: i64,
+    size: u32,
+) -> (NewMessage, ParsedBody) {
+    let (mut row, parsed) = parse_body_with(raw, |msg, raw| match msg {
+        Some(msg) => list_row(Some(msg), uid, flags, internal_date, size),
+        None => parse_headers(uid, raw, flags, internal_date, size),
+    });
+    row.has_attachments = parsed.has_attachments;
+    (row, parsed)
+}
+
+/// The list row of a parsed message (or of none: a message without even a header block).
+fn list_row(
+    msg: Option<&mail_parser::Message<'_>>,
+    uid: u32,
+    flags: Flags,
+    internal_date: i64,
+    size: u32,
+) -> NewMessage {
+    let Some(msg) = msg else {
         // Not even a header block: keep the message visible rather than dropping it.
         return NewMessage {
             uid,
@@ -149,11 +179,20 @@ pub struct ParsedBody {
 /// bodies. They are replaced by a one-byte placeholder in a copy that mail-parser reads, and
 /// their size is the exact decoded length, counted from the encoded text (`base64_len`).
 pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
+    parse_body_with(raw, |_, _| ()).1
+}
+
+/// [`parse_body`], also handing the parsed message (`None` if it could not be parsed) and the
+/// raw bytes to `also`, whose result comes back with the body.
+fn parse_body_with<R>(
+    raw: Vec<u8>,
+    also: impl FnOnce(Option<&mail_parser::Message<'_>>, &[u8]) -> R,
+) -> (R, ParsedBody) {
     let mut skipped = Vec::new();
     undecoded_parts(&raw, 0, raw.len(), MAX_DEPTH, &mut skipped);
     let reduced = (!skipped.is_empty()).then(|| without_parts(&raw, &mut skipped));
     let source: &[u8] = reduced.as_deref().unwrap_or(&raw);
-    let (text, attachments) = match MessageParser::default().parse(source) {
+    let (extra, text, attachments) = match MessageParser::default().parse(source) {
         Some(msg) => {
             let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
             let attachments = msg
@@ -174,14 +213,18 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
                     },
                 })
                 .collect::<Vec<_>>();
-            (text, attachments)
+            (also(Some(&msg), &raw), text, attachments)
         }
-        None => (String::from_utf8_lossy(&raw).into_owned(), Vec::new()),
+        None => (
+            also(None, &raw),
+            String::from_utf8_lossy(&raw).into_owned(),
+            Vec::new(),
+        ),
     };
     drop(reduced);
     let snippet = snippet_of(&text);
     let has_attachments = !attachments.is_empty();
-    ParsedBody {
+    let parsed = ParsedBody {
         body: StoredBody {
             raw,
             text,
@@ -190,7 +233,8 @@ pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
         },
         snippet,
         has_attachments,
-    }
+    };
+    (extra, parsed)
 }
 
 /// How deep multiparts are followed looking for parts not to decode.
@@ -434,6 +478,31 @@ Content-Type: multipart/mixed; boundary=x\r\n\r\n";
         assert_eq!(m.in_reply_to.as_deref(), Some("parent@example.de"));
         assert_eq!(m.refs, "root@example.de parent@example.de");
         assert!(m.seen && m.has_attachments);
+    }
+
+    #[test]
+    fn a_message_listed_whole_gets_the_row_and_body_of_headers_then_body() {
+        let mut samples = petrel_testkit::corpus::generate(300, 7, "petrel.test");
+        samples.push(b"\x00\xff not a header".to_vec());
+        samples.push(b"Subject: no body".to_vec());
+        let flags = Flags {
+            seen: true,
+            draft: true,
+            ..Flags::default()
+        };
+        for (i, raw) in samples.into_iter().enumerate() {
+            let size = raw.len() as u32;
+            let mut row = parse_headers(i as u32, &raw, flags, 1_700_000_000, size);
+            let body = parse_body(raw.clone());
+            row.has_attachments = body.has_attachments;
+            let (listed, whole) = parse_listed(i as u32, raw, flags, 1_700_000_000, size);
+            assert_eq!(listed, row, "message {i}");
+            assert_eq!(
+                (whole.body, whole.snippet, whole.has_attachments),
+                (body.body, body.snippet, body.has_attachments),
+                "message {i}"
+            );
+        }
     }
 
     #[test]
