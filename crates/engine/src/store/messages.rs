@@ -369,9 +369,9 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT m.id, m.uid, m.size FROM messages m
-                 LEFT JOIN bodies b ON b.message_id = m.id
                  WHERE m.folder_id = ?1 AND m.uid > 0
-                   AND (b.message_id IS NULL OR b.parts IS NOT NULL)
+                   AND NOT EXISTS (SELECT 1 FROM bodies b INDEXED BY bodies_whole
+                                   WHERE b.message_id = m.id AND b.parts IS NULL)
                  ORDER BY m.uid DESC LIMIT ?2",
             )
             .map_err(Error::storage("listing messages"))?;

@@ -59,9 +59,9 @@ impl Store {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT m.id, m.uid, m.size FROM messages m
-                 LEFT JOIN bodies b ON b.message_id = m.id
                  WHERE m.folder_id = ?1 AND m.uid > 0
-                   AND (b.message_id IS NULL OR b.parts IS NOT NULL)
+                   AND NOT EXISTS (SELECT 1 FROM bodies b INDEXED BY bodies_whole
+                                   WHERE b.message_id = m.id AND b.parts IS NULL)
                    AND (?2 IS NULL OR m.date >= ?2) AND m.size <= ?3
                  ORDER BY m.date DESC, m.uid DESC",
             )

@@ -285,6 +285,10 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE operations ADD COLUMN forwarded INTEGER;",
+    // 16: which messages have their whole body, answered from a small index alone: looking at
+    // `bodies.parts` reads each body's row, whose leaf page is mostly the first ~4 KB of `raw`
+    // (≈ 26 MB read for 10,000 bodies, at every prefetch pass with "keep all mail offline").
+    "CREATE INDEX bodies_whole ON bodies (message_id) WHERE parts IS NULL;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
