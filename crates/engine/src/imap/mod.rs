@@ -313,7 +313,8 @@ impl Connection {
     }
 
     /// Streams whole messages by UID, in the folder already selected, into `batches` as lists of
-    /// [`FetchedMessage`]s of about `batch_bytes` each (at least one message): one FETCH command, so
+    /// [`FetchedMessage`]s of about `batch_bytes` each (at least one message; with `with_list`,
+    /// with the list data FLAGS, INTERNALDATE and RFC822.SIZE too): one FETCH command, so
     /// the server sends without pause while the receiver works on the previous batches; when the
     /// receiver is slower, the channel (then TCP) holds the server back, so memory stays bounded.
     /// The messages read before an error are sent first; an answer cut short by the server is
