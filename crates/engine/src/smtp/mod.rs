@@ -111,25 +111,9 @@ pub async fn size_limit(tls: &Tls, settings: &ServerSettings) -> Result<Option<u
         }
         _ => open_secured(tls, settings, settings.trusted_cert.as_deref()).await?,
     };
+    // The greeting (after STARTTLS, the one replayed), then EHLO.
     let mut r = tokio::io::BufReader::new(stream);
-    let io = |source| Error::Network {
-        host: settings.host.clone(),
-        port: settings.port,
-        source,
-    };
-    // The greeting (after STARTTLS, the one replayed).
-    let (code, text) = read_reply(settings, &mut r).await?;
-    if code != 220 {
-        return Err(Error::Protocol {
-            server: server_name(settings),
-            detail: text,
-        });
-    }
-    r.get_mut()
-        .write_all(b"EHLO petrel.localdomain\r\n")
-        .await
-        .map_err(io)?;
-    let (code, caps) = read_reply(settings, &mut r).await?;
+    let (code, caps) = greet_and_ehlo(settings, &mut r).await?;
     let _ = r.get_mut().write_all(b"QUIT\r\n").await;
     if code != 250 {
         return Err(Error::Protocol {
@@ -257,15 +241,16 @@ async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-async fn starttls(settings: &ServerSettings, tcp: TcpStream) -> Result<TcpStream> {
+/// Reads the server's greeting (refused unless 220) and says EHLO; returns EHLO's answer.
+async fn greet_and_ehlo<S>(
+    settings: &ServerSettings,
+    r: &mut tokio::io::BufReader<S>,
+) -> Result<(u16, String)>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     use tokio::io::AsyncWriteExt;
-    let mut r = tokio::io::BufReader::new(tcp);
-    let io = |source| Error::Network {
-        host: settings.host.clone(),
-        port: settings.port,
-        source,
-    };
-    let (code, text) = read_reply(settings, &mut r).await?;
+    let (code, text) = read_reply(settings, r).await?;
     if code != 220 {
         return Err(Error::Protocol {
             server: server_name(settings),
@@ -275,8 +260,23 @@ async fn starttls(settings: &ServerSettings, tcp: TcpStream) -> Result<TcpStream
     r.get_mut()
         .write_all(b"EHLO petrel.localdomain\r\n")
         .await
-        .map_err(io)?;
-    let (_, caps) = read_reply(settings, &mut r).await?;
+        .map_err(|source| Error::Network {
+            host: settings.host.clone(),
+            port: settings.port,
+            source,
+        })?;
+    read_reply(settings, r).await
+}
+
+async fn starttls(settings: &ServerSettings, tcp: TcpStream) -> Result<TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut r = tokio::io::BufReader::new(tcp);
+    let io = |source| Error::Network {
+        host: settings.host.clone(),
+        port: settings.port,
+        source,
+    };
+    let (_, caps) = greet_and_ehlo(settings, &mut r).await?;
     if !caps.lines().any(|l| {
         l.get(4..)
             .is_some_and(|c| c.trim().eq_ignore_ascii_case("STARTTLS"))
