@@ -37,11 +37,13 @@ describe("shortcutFor", () => {
     expect(shortcutFor("A")).toBe("archive");
     expect(shortcutFor("u")).toBe("toggleRead");
     expect(shortcutFor("U")).toBe("toggleRead");
-    for (const k of ["s", "S", "f", "F"]) expect(shortcutFor(k)).toBe("toggleFlag");
+    for (const k of ["s", "S"]) expect(shortcutFor(k)).toBe("toggleFlag");
+    for (const k of ["f", "F"]) expect(shortcutFor(k)).toBe("forward");
   });
   it("keeps N and R", () => {
     expect(shortcutFor("n")).toBe("new");
     expect(shortcutFor("R")).toBe("reply");
+    expect(shortcutFor("R", true)).toBe("replyAll");
   });
   it("leaves list navigation and other keys alone", () => {
     for (const k of ["j", "k", "ArrowDown", "Enter", "Escape", " ", "x", "1"]) expect(shortcutFor(k)).toBeNull();

@@ -4,20 +4,21 @@
  */
 
 /** A user action reachable from a single key (outside text fields and dialogs). */
-export type ShortcutAction = "new" | "reply" | "delete" | "archive" | "toggleRead" | "toggleFlag";
+export type ShortcutAction = "new" | "reply" | "replyAll" | "forward" | "delete" | "archive" | "toggleRead" | "toggleFlag";
 
 /**
  * The action of a key press, or null. Modifier keys are checked by the caller; letters work in
- * either case. j/k and the arrows belong to the message list, not here.
+ * either case (Shift+R is reply all: `shift` tells it from Caps Lock). F forwards, as in Gmail and
+ * Mailspring; S flags. j/k and the arrows belong to the message list, not here.
  */
-export function shortcutFor(key: string): ShortcutAction | null {
+export function shortcutFor(key: string, shift = false): ShortcutAction | null {
   switch (key) {
     case "n":
     case "N":
       return "new";
     case "r":
     case "R":
-      return "reply";
+      return shift ? "replyAll" : "reply";
     case "Delete":
     case "Backspace":
       return "delete";
@@ -27,10 +28,11 @@ export function shortcutFor(key: string): ShortcutAction | null {
     case "u":
     case "U":
       return "toggleRead";
-    case "s":
-    case "S":
     case "f":
     case "F":
+      return "forward";
+    case "s":
+    case "S":
       return "toggleFlag";
     default:
       return null;

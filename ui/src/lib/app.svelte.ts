@@ -7,18 +7,17 @@ import type { Account } from "./bindings/Account";
 import type { EngineEvent } from "./bindings/EngineEvent";
 import type { Folder } from "./bindings/Folder";
 import type { MessageSummary } from "./bindings/MessageSummary";
-import type { MessageView } from "./bindings/MessageView";
 import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
-import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import type { UserError } from "./bindings/UserError";
+import { composeFrom, openDraft } from "./api.pending";
+import type { ComposeMode } from "./bindings/ComposeMode";
 import { ComposerState } from "./composer.svelte";
-import { emptyMessage } from "./outgoing";
 import { toUserError } from "./errors";
 import { folderHome, isShown, shownFolders, type AccountAction, type FolderAction } from "./folderActions";
 import { FolderManager } from "./folderManager.svelte";
 import { findInbox, folderLabel, orderFolders, type FolderRow } from "./folders";
-import { formatAddressList, formatCount } from "./format";
+import { formatCount } from "./format";
 import { MessageListState } from "./messageList.svelte";
 import { ReaderState } from "./reader.svelte";
 import { pendingOutbox } from "./outbox";
@@ -118,7 +117,7 @@ export class AppState {
       unlisten = await api.onEngineEvent((event) => this.handleEvent(event));
       // A clicked notification opens its message; the tray's "Compose" opens the composer.
       shellUnlisten.push(await api.onOpenRequest((target) => this.openTarget(target)));
-      shellUnlisten.push(await api.onComposeRequest(() => this.newMessage()));
+      shellUnlisten.push(await api.onComposeRequest(() => void this.newMessage()));
     } catch (err) {
       listenError = toUserError(err);
     }
@@ -362,38 +361,50 @@ export class AppState {
     }
   }
 
-  newMessage(): void {
+  /** Opens an empty message from the current account (identities loaded first, for From and the signature). */
+  async newMessage(): Promise<void> {
     const accountId = this.currentAccountId;
-    if (accountId !== null) this.composer.openNew(accountId);
+    if (accountId === null) return;
+    await this.composer.loadIdentities(this.accounts.map((a) => a.id));
+    this.composer.openNew(accountId);
   }
 
-  /** Opens the composer with the engine's reply to the message in the reader. */
-  async reply(): Promise<void> {
+  /** Opens the composer with the engine's reply, reply all or forward of the message in the reader. */
+  async reply(mode: ComposeMode = "reply"): Promise<void> {
     const view = this.reader.current;
     if (!view || this.preparingReply) return;
     this.preparingReply = true;
     try {
-      const draft = await api.composeFrom(view.summary.id, "reply");
-      // The composer edits plain text only so far: the reply opens with its plain quote (the
-      // HTML one, there for rich-text identities, would be sent in place of what is typed).
-      this.composer.openDraft({ ...draft, html: null });
+      const [message] = await Promise.all([
+        composeFrom(view.summary.id, mode),
+        this.composer.loadIdentities(this.accounts.map((a) => a.id)),
+      ]);
+      this.composer.openComposed(message);
     } catch (err) {
-      this.addBanner(null, toUserError(err, "The reply could not be prepared."));
+      const what = mode === "reply" || mode === "reply_all" ? "The reply" : "The forwarded message";
+      this.addBanner(null, toUserError(err, `${what} could not be prepared.`));
     } finally {
       this.preparingReply = false;
     }
   }
 
   /**
-   * Opens the draft in the reader (a message of the Drafts folder) in the composer. The engine has
-   * no draft fields for a message of the Drafts folder: they are read from the message (To, Cc,
-   * subject, text); the old copy goes once the composer saves its own draft or sends.
+   * Opens the draft in the reader (a message of the Drafts folder) in the composer with every field
+   * the engine reads back from it (`openDraft`: attachments, Bcc, HTML, identity, the replied-to message).
    */
-  editDraft(): void {
+  async editDraft(): Promise<void> {
     const view = this.reader.current;
     const folder = this.currentMessageFolder;
-    if (!view || folder?.role !== "drafts") return;
-    this.composer.openSaved(draftFields(view, folder.account_id), view.summary.id);
+    if (!view || folder?.role !== "drafts" || this.preparingReply) return;
+    this.preparingReply = true;
+    try {
+      const [opened] = await Promise.all([openDraft(view.summary.id), this.composer.loadIdentities(this.accounts.map((a) => a.id))]);
+      this.composer.openSaved(opened, view.summary.id);
+    } catch (err) {
+      this.addBanner(folder.account_id, toUserError(err, "The draft could not be opened."));
+    } finally {
+      this.preparingReply = false;
+    }
   }
 
   /** The folder the message in the reader is in. */
@@ -629,17 +640,6 @@ export class AppState {
   #messageLoaded(summary: MessageSummary): void {
     this.list.updateItem(summary);
   }
-}
-
-/** The composer's fields of a message saved in the Drafts folder. */
-export function draftFields(view: MessageView, accountId: number): OutgoingMessage {
-  return {
-    ...emptyMessage(accountId),
-    to: formatAddressList(view.to),
-    cc: formatAddressList(view.cc),
-    subject: view.summary.subject,
-    body: view.text,
-  };
 }
 
 export const app = new AppState();

@@ -17,14 +17,23 @@ const api = {
   listOutbox: vi.fn<(accountId: number) => Promise<OutboxMessage[]>>(async () => []),
   deleteOutbox: vi.fn(async () => null),
   composeFrom: vi.fn(),
+  listIdentities: vi.fn(async (_accountId: number) => []),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
   onOpenRequest: vi.fn(async (_h: (t: OpenTarget) => void) => () => {}),
   onComposeRequest: vi.fn(async (_h: () => void) => () => {}),
 };
 vi.mock("./api", () => api);
+const pending = {
+  composeFrom: vi.fn(async (_id: number, _mode: string) => ({ ...emptyMessage(7), to: "bo@example.org, cy@example.org", subject: "Re: Plan", in_reply_to: 5 })),
+  openDraft: vi.fn(async (_id: number) => ({ message: { ...emptyMessage(7), to: "bo@example.org", subject: "Plan", bcc: "z@x.org" }, draft_id: 31 })),
+  outgoingSizeLimit: vi.fn(async () => null),
+  stagedImageUrl: vi.fn(),
+  stageAttachment: vi.fn(),
+};
+vi.mock("./api.pending", () => pending);
 
-const { AppState, draftFields } = await import("./app.svelte");
+const { AppState } = await import("./app.svelte");
 
 const account = imapAccount({ id: 7 });
 
@@ -70,6 +79,7 @@ describe("AppState", () => {
     expect(app.selectedFolderId).toBe(10);
     expect(app.list.selectedId).toBe(42);
     compose?.();
+    await settle();
     expect(app.composer.isOpen).toBe(true);
   });
 
@@ -169,7 +179,7 @@ describe("AppState", () => {
   it("queues the message with an undo toast after Send and keeps the text after a failure", async () => {
     const app = new AppState();
     await app.start();
-    app.newMessage();
+    await app.newMessage();
     expect(app.composer.accountId).toBe(7);
     app.composer.to = "bo@example.org";
     app.composer.body = "Hello";
@@ -223,26 +233,30 @@ describe("AppState", () => {
     expect(app.composer.body).toBe("Text");
   });
 
-  it("builds a Drafts-folder message's composer fields from the message", () => {
-    const fields = draftFields(
-      {
-        summary: { subject: "Plan" } as never,
-        to: [{ name: "Bo", email: "bo@example.org" }, { name: null, email: "cy@example.org" }],
-        cc: [],
-        reply_to: [],
-        message_id: "<d@x>",
-        text: "Body",
-        attachments: [],
-      },
-      7,
-    );
-    expect(fields).toEqual({ ...emptyMessage(7), to: "Bo <bo@example.org>, cy@example.org", cc: "", subject: "Plan", body: "Body" });
+  it("reply all and forward open what the engine composed; Edit draft reopens every field", async () => {
+    const app = new AppState();
+    await app.start();
+    app.reader.messageId = 5;
+    app.reader.view = { summary: { id: 5, folder_id: 10, subject: "Plan" } } as never;
+    await app.reply("reply_all");
+    expect(pending.composeFrom).toHaveBeenCalledWith(5, "reply_all");
+    expect(app.composer).toMatchObject({ isOpen: true, to: "bo@example.org, cy@example.org", inReplyTo: 5 });
+    await app.composer.discard();
+    await app.reply("forward");
+    expect(pending.composeFrom).toHaveBeenLastCalledWith(5, "forward");
+    await app.composer.discard();
+    app.reader.messageId = 6;
+    app.reader.view = { summary: { id: 6, folder_id: 13, subject: "Plan" } } as never;
+    app.foldersByAccount = { 7: [...folders, folder(13, "Drafts", { account_id: 7, role: "drafts" })] };
+    await app.editDraft();
+    expect(pending.openDraft).toHaveBeenCalledWith(6);
+    expect(app.composer).toMatchObject({ isOpen: true, bcc: "z@x.org", draftId: 31 });
   });
 
   it("does not send without a recipient", async () => {
     const app = new AppState();
     await app.start();
-    app.newMessage();
+    await app.newMessage();
     await app.send();
     expect(api.sendMessage).not.toHaveBeenCalled();
     expect(app.composer.error?.summary).toBe("Add at least one recipient in To.");
