@@ -7,6 +7,7 @@
 import type { Component } from "svelte";
 import type { Account } from "../../lib/bindings/Account";
 import AccountInfoSection from "./AccountInfoSection.svelte";
+import IdentitiesSection from "./IdentitiesSection.svelte";
 import NotificationsSection from "./NotificationsSection.svelte";
 import OfflineSection from "./OfflineSection.svelte";
 import Pop3Section from "./Pop3Section.svelte";
@@ -26,6 +27,7 @@ const isPop3 = (a: Account) => a.protocol === "pop3";
 
 export const SECTIONS: readonly SettingsSection[] = [
   { id: "account", title: "Account", component: AccountInfoSection },
+  { id: "identities", title: "Identities", component: IdentitiesSection },
   // POP3 downloads every message anyway: there is nothing to choose about bodies.
   { id: "offline", title: "Offline & downloads", component: OfflineSection, shown: (a) => !isPop3(a) },
   { id: "pop3", title: "Downloads (POP3)", component: Pop3Section, shown: isPop3 },
