@@ -306,3 +306,89 @@ export async function saveFailureArtifacts(browser, step) {
   }
   log(`failure artifacts saved in ${dir} as ${base}.*`);
 }
+
+/**
+ * The leaf parts of a raw MIME message, multiparts walked: `{ type, filename, headers, bytes }`,
+ * the body decoded from base64 or quoted-printable, the file name from RFC 2231 parameters
+ * (`filename*=utf-8''…`, continuations too) or RFC 2047 words.
+ */
+export function mimeParts(raw) {
+  const leaves = [];
+  const walk = (chunk) => {
+    const cut = chunk.indexOf('\n\n');
+    const head = (cut < 0 ? chunk : chunk.slice(0, cut)).replace(/\n[ \t]+/g, ' ');
+    const body = cut < 0 ? '' : chunk.slice(cut + 2);
+    const headers = {};
+    for (const line of head.split('\n')) {
+      const m = line.match(/^([^:\s]+):\s*(.*)$/);
+      if (m) headers[m[1].toLowerCase()] ??= m[2];
+    }
+    const contentType = headers['content-type'] || 'text/plain';
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    if (type.startsWith('multipart/')) {
+      const boundary = mimeParam(contentType, 'boundary');
+      const line = new RegExp(`^--${boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*$`, 'm');
+      for (const piece of body.split(line).slice(1, -1)) walk(piece.replace(/^\n/, ''));
+      return;
+    }
+    const encoding = (headers['content-transfer-encoding'] || '7bit').trim().toLowerCase();
+    let bytes;
+    if (encoding === 'base64') bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+    else if (encoding === 'quoted-printable') {
+      const soft = body.replace(/=\n/g, '');
+      const out = [];
+      for (let i = 0; i < soft.length; i++) {
+        const hex = soft[i] === '=' ? soft.slice(i + 1, i + 3) : '';
+        if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+          out.push(parseInt(hex, 16));
+          i += 2;
+        } else out.push(...Buffer.from(soft[i], 'utf8'));
+      }
+      bytes = Buffer.from(out);
+    } else bytes = Buffer.from(body, 'utf8');
+    const filename = mimeParam(headers['content-disposition'] || '', 'filename') || mimeParam(contentType, 'name');
+    leaves.push({ type, filename, headers, bytes });
+  };
+  walk(raw.replace(/\r\n/g, '\n'));
+  return leaves;
+}
+
+/** A header parameter's value: plain, quoted, RFC 2231 (charset'lang'%xx, continued) or RFC 2047. */
+function mimeParam(header, name) {
+  const params = [...header.matchAll(/;\s*([^=\s;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g)]
+    .map((m) => [m[1].toLowerCase(), m[2].trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1')]);
+  const extended = params.filter(([k]) => k === `${name}*` || k.startsWith(`${name}*`));
+  if (extended.length) {
+    const ordered = extended
+      .map(([k, v]) => ({ n: Number((k.match(/\*(\d+)/) || [0, 0])[1]), encoded: k.endsWith('*'), v }))
+      .sort((a, b) => a.n - b.n);
+    let charset = 'utf-8';
+    const bytes = [];
+    for (const [i, p] of ordered.entries()) {
+      let v = p.v;
+      if (i === 0 && p.encoded) {
+        const m = v.match(/^([^']*)'[^']*'(.*)$/);
+        if (m) {
+          charset = m[1] || charset;
+          v = m[2];
+        }
+      }
+      if (p.encoded) {
+        for (let j = 0; j < v.length; j++) {
+          if (v[j] === '%' && /^[0-9A-Fa-f]{2}$/.test(v.slice(j + 1, j + 3))) {
+            bytes.push(parseInt(v.slice(j + 1, j + 3), 16));
+            j += 2;
+          } else bytes.push(...Buffer.from(v[j], 'utf8'));
+        }
+      } else bytes.push(...Buffer.from(v, 'utf8'));
+    }
+    return new TextDecoder(charset).decode(Buffer.from(bytes));
+  }
+  const plain = params.find(([k]) => k === name)?.[1] ?? '';
+  return plain.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=\s*/g, (_, charset, enc, text) => {
+    const buf = enc.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (__, h) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    return new TextDecoder(charset).decode(buf);
+  });
+}

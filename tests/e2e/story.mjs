@@ -179,6 +179,40 @@ export function scenario({ label, errors = ['error-banner', 'acct-error', 'compo
       return shown;
     },
 
+    /**
+     * Types `text` at the end of the composer's body: the rich editor (Squire, a contenteditable
+     * element: WebDriver's send keys puts the caret at its end) or the plain-text area.
+     */
+    async typeBody(text, { at = 'end' } = {}) {
+      const editor = await s.browser.$(tid('compose-editor'));
+      if (!(await editor.isExisting())) {
+        await s.browser.$(tid('compose-body')).addValue(text);
+        return;
+      }
+      if (at === 'start') {
+        // Send keys types at the caret of a focused editable element: put it in the first line
+        // (above the signature), as a person clicking there would.
+        await s.browser.execute((el) => {
+          el.focus();
+          const range = document.createRange();
+          range.setStart(el.firstElementChild ?? el, 0);
+          range.collapse(true);
+          const selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }, editor);
+      }
+      await editor.addValue(text);
+    },
+
+    /** The composer's body as text, whichever editor shows it. */
+    async bodyText() {
+      const editor = await s.browser.$(tid('compose-editor'));
+      // innerText: WebKitWebDriver's Get Element Text runs nested blocks (Squire's lines) together.
+      if (await editor.isExisting()) return s.browser.execute((el) => el.innerText, editor);
+      return s.browser.$(tid('compose-body')).getValue();
+    },
+
     /** Waits for `user`'s account in the folder tree; its id. */
     async accountId(user) {
       const row = await s.waitFor(`${tid('account-row')}[data-email="${user.email}"]`, { what: 'the account in the folder tree' });

@@ -44,10 +44,10 @@ describe('drafts', { timeout: 10 * 60_000 }, () => {
     await waitFor(tid('composer'), { what: 'the composer' });
     await browser.$(tid('compose-to')).setValue(to);
     await browser.$(tid('compose-subject')).setValue(subject);
-    await browser.$(tid('compose-body')).setValue(text);
+    await app.typeBody(text);
     await waitFor(`${tid('draft-state')}[data-state="saved"]`, { timeout: 15_000, what: '"Draft saved" after a pause' });
     await screenshot(browser, 'drafts saved');
-    await browser.$(tid('compose-body')).addValue(' more');
+    await app.typeBody(' more');
     await browser.$(tid('compose-close')).click();
     await waitGone(tid('composer'), { timeout: 10_000, what: 'the composer after Close' });
     await poll(async () => (await imapSearchSubject(srv, me, 'Drafts', subject)).length === 1,
@@ -66,7 +66,7 @@ describe('drafts', { timeout: 10 * 60_000 }, () => {
     await (await waitFor(tid('edit-draft-button'), { what: '"Edit draft"' })).click();
     await waitFor(tid('composer'), { what: 'the composer with the draft' });
     assert.equal(await browser.$(tid('compose-subject')).getValue(), subject);
-    assert.equal((await browser.$(tid('compose-body')).getValue()).trim(), `${text} more`);
+    assert.equal((await app.bodyText()).trim(), `${text} more`);
     assert.ok((await browser.$(tid('compose-to')).getValue()).includes(to));
     await screenshot(browser, 'drafts reopened');
     await browser.$(tid('compose-discard')).click();

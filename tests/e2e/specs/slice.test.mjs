@@ -120,9 +120,8 @@ describe('first slice: account set-up, read, reply', { timeout: 10 * 60_000 }, (
 
     // WebDriver's "send keys" types at the end of the body (below the quote). Typing at the caret
     // with browser.keys() does not reach the window under Xvfb without a window manager.
-    const body = await browser.$(tid('compose-body'));
-    await body.addValue(replyText);
-    assert.ok((await body.getValue()).includes(replyText), 'the typed text is not in the body');
+    await app.typeBody(replyText);
+    assert.ok((await app.bodyText()).includes(replyText), 'the typed text is not in the body');
     await browser.$(tid('compose-send')).click();
 
     // Sent (or queued) without an error: the composer closes, or at least shows no error.

@@ -242,6 +242,7 @@ export class ComposerState {
   /** Checks the fields the way a person would notice; null when they look sendable. */
   check(): UserError | null {
     if (this.accountId === null) return invalid("Choose the account to send from.");
+    if (this.attaching > 0) return invalid("Wait until the files are attached.");
     if (splitRecipients(this.to).length === 0) return invalid("Add at least one recipient in To.");
     const bad = [...invalidRecipients(this.to), ...invalidRecipients(this.cc), ...invalidRecipients(this.bcc)];
     if (bad.length > 0) return invalid(`This does not look like an e-mail address: ${bad.join(", ")}`);
