@@ -144,6 +144,12 @@ describe("rich text to plain text", () => {
     );
   });
 
+  it("drops the editor's zero-width spaces", () => {
+    const root = el("<div>Hi \u200b<b>\u200bbold</b></div>");
+    expect(htmlToPlain(root)).toBe("Hi bold");
+    expect(htmlForSending(root)).toBe("<div>Hi <b>bold</b></div>");
+  });
+
   it("says when formatting would be lost", () => {
     expect(hasFormatting(el("<div>plain</div><blockquote>q</blockquote>"))).toBe(false);
     expect(hasFormatting(el("<div><b>bold</b></div>"))).toBe(true);

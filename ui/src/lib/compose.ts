@@ -254,7 +254,8 @@ export function htmlToPlain(root: Node): string {
   };
   const walk = (node: Node, prefix: string): void => {
     if (node.nodeType === 3) {
-      line += (node.textContent ?? "").replace(/[\r\n]+/g, " ").replace(/\u00a0/g, " ");
+      // Squire keeps zero-width spaces where the caret sits in an empty format: not text.
+      line += (node.textContent ?? "").replace(/[\r\n]+/g, " ").replace(/\u00a0/g, " ").replace(/\u200b/g, "");
       return;
     }
     if (node.nodeType !== 1) return;
@@ -362,7 +363,7 @@ export function htmlForSending(root: Element): string {
     img.setAttribute("src", `cid:${cid}`);
     img.removeAttribute("data-cid");
   }
-  return copy.innerHTML;
+  return copy.innerHTML.replace(/\u200b/g, "");
 }
 
 /** The HTML for the editor: `cid:` images shown from the `data:` URLs known, their cid kept in `data-cid`. */

@@ -25,7 +25,7 @@ import {
 } from "./compose";
 import { toUserError } from "./errors";
 import { emptyMessage } from "./outgoing";
-import { invalidRecipients, splitRecipients } from "./recipients";
+import { invalidRecipients, normalizeRecipients, splitRecipients } from "./recipients";
 
 /** How long after the last keystroke the draft is saved. */
 export const AUTOSAVE_MS = 2000;
@@ -254,9 +254,9 @@ export class ComposerState {
     return {
       account_id: accountId,
       identity_id: this.identityId,
-      to: this.to.trim(),
-      cc: this.cc.trim(),
-      bcc: this.bcc.trim(),
+      to: normalizeRecipients(this.to),
+      cc: normalizeRecipients(this.cc),
+      bcc: normalizeRecipients(this.bcc),
       subject: this.subject,
       body: this.body,
       html: this.rich ? this.html : null,

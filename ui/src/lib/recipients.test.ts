@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { invalidRecipients, recipientAddress, splitRecipients } from "./recipients";
+import { invalidRecipients, recipientAddress, splitRecipients, normalizeRecipients } from "./recipients";
 
 describe("splitRecipients", () => {
   it("splits on commas and semicolons", () => {
@@ -26,5 +26,10 @@ describe("invalidRecipients", () => {
   it("reports what is not an address", () => {
     expect(invalidRecipients("bob, a@x.org, <>")).toEqual(["bob", "<>"]);
     expect(invalidRecipients("a b@x.org")).toEqual(["a b@x.org"]);
+  });
+
+  it("normalizes what is sent: no empty recipient after a trailing comma", () => {
+    expect(normalizeRecipients('Zoë Ünal <z@x.org>, ')).toBe("Zoë Ünal <z@x.org>");
+    expect(normalizeRecipients(' a@x.org;b@x.org ,, "B, C" <c@x.org>,')).toBe('a@x.org, b@x.org, "B, C" <c@x.org>');
   });
 });

@@ -43,3 +43,11 @@ const SIMPLE_ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
 export function invalidRecipients(text: string): string[] {
   return splitRecipients(text).filter((r) => !SIMPLE_ADDRESS.test(recipientAddress(r)));
 }
+
+/**
+ * The recipients as the engine takes them: separated by ", ", without the empty ones a trailing
+ * comma leaves (an accepted suggestion ends with ", ").
+ */
+export function normalizeRecipients(text: string): string {
+  return splitRecipients(text).join(", ");
+}
