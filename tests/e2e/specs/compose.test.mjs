@@ -1,9 +1,11 @@
-// The composer, end to end, in the real app window against the real test servers: a new message
-// with an address completed from the mail already received, bold text in the rich editor and an
-// attached file with a non-ASCII name (given to the file input as WebDriver does for uploads) is
-// sent; it reaches the recipient's INBOX (checked over IMAP) with a text/html part holding the
-// bold text and the attachment's bytes intact under its name. Then "Reply all" on a message sent
-// to the user and someone else addresses the sender in To and the other recipient in Cc.
+// The composer, end to end, in the real app window against the real test servers: a signature and
+// an alias set in the account settings; a new message with an address completed from the mail
+// already received, bold text and an inline image in the rich editor and an attached file with a
+// non-ASCII name (given to the file inputs as WebDriver does for uploads) is sent; it reaches the
+// recipient's INBOX (checked over IMAP) with a text/html part holding the bold text and the image
+// by its cid:, and the file's bytes intact under its name. Then "Reply all" on a message sent to
+// the user and someone else addresses the sender in To and the other recipient in Cc, and
+// "Forward as attachment" attaches the original.
 //
 // Run through tests/e2e/run.sh (or `make e2e`); it finds its own account among others.
 
@@ -18,6 +20,9 @@ import {
 } from '../helpers.mjs';
 import { messageRow, newUserWithMail, scenario } from '../story.mjs';
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
 describe('composer', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
   const greeting = `Hello from the composer ${tag}`;
@@ -31,6 +36,7 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
   let accountId;
   let dir;
   let filePath;
+  let imagePath;
   const me = { name: 'E2E Composer', password: `pw-compose-${tag}` };
   const them = { name: 'Zoë Ünal', password: `pw-compose-to-${tag}` };
   const carol = { name: 'Carol Cc', password: `pw-compose-cc-${tag}` };
@@ -70,6 +76,8 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-attach-'));
     filePath = join(dir, fileName);
     writeFileSync(filePath, fileBytes);
+    imagePath = join(dir, 'dot.png');
+    writeFileSync(imagePath, PNG);
     browser = await app.start();
   });
 
@@ -148,6 +156,10 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
     const chipText = await innerText(chip);
     assert.match(chipText, /Grüße – Übersicht/);
     assert.match(chipText, /49 KB/);
+    // An inline image, through "Insert image"'s file input: shown in the text, sent as cid:.
+    await browser.$(tid('compose-image-input')).addValue(imagePath);
+    await waitFor(`${tid('compose-editor')} img[data-cid]`, { timeout: 20_000, what: 'the inline image in the text' });
+    assert.equal((await browser.$$(tid('compose-attachment'))).length, 1, 'the inline image is listed with the files');
     await screenshot(browser, 'compose rich text with attachment');
   });
 
@@ -169,6 +181,10 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
     const plain = parts.find((p) => p.type === 'text/plain');
     assert.ok(plain && plain.bytes.toString('utf8').includes(greeting), 'the plain-text part lacks the text');
     assert.match(plain.bytes.toString('utf8'), /-- \r?\nE2E Composer\r?\nPetrel tests/, 'the plain-text part lacks the signature');
+    const image = parts.find((p) => p.type === 'image/png');
+    assert.ok(image && image.bytes.equals(PNG), 'the inline image is missing or changed');
+    const cid = (image.headers['content-id'] || '').replace(/^<|>$/g, '');
+    assert.ok(cid && htmlText.includes(`cid:${cid}`), `the HTML does not show the image by its Content-ID <${cid}>: ${htmlText}`);
     const file = parts.find((p) => p.filename === fileName);
     assert.ok(file, `no attachment named "${fileName}" (names: ${parts.map((p) => p.filename).join(', ')})`);
     assert.ok(file.bytes.equals(fileBytes), `the attachment's bytes differ (${file.bytes.length} B received, ${fileBytes.length} B sent)`);
