@@ -5,9 +5,7 @@
  */
 import { invoke } from "@tauri-apps/api/core";
 import type { Address } from "./bindings/Address";
-import type { ComposeAttachment } from "./bindings/ComposeAttachment";
 import type { ComposeMode } from "./bindings/ComposeMode";
-import type { OpenedDraft } from "./bindings/OpenedDraft";
 import type { OutgoingMessage } from "./bindings/OutgoingMessage";
 import { toUserError } from "./errors";
 
@@ -19,27 +17,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-export async function stageAttachment(data: Uint8Array, name: string, type: string, inline: boolean): Promise<ComposeAttachment> {
-  try {
-    return await invoke<ComposeAttachment>("stage_attachment", data, {
-      headers: { "petrel-name": encodeURIComponent(name), "petrel-type": type, "petrel-inline": inline ? "1" : "0" },
-    });
-  } catch (err) {
-    throw toUserError(err);
-  }
-}
 
-export function stagedImageUrl(id: number): Promise<string> {
-  return call("staged_image_url", { id });
-}
 
-export function outgoingSizeLimit(accountId: number): Promise<number | null> {
-  return call("outgoing_size_limit", { accountId });
-}
 
-export function openDraft(messageId: number): Promise<OpenedDraft> {
-  return call("open_draft", { messageId });
-}
 
 export function composeFrom(messageId: number, mode: ComposeMode): Promise<OutgoingMessage> {
   return call("compose_from", { messageId, mode });

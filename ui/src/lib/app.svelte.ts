@@ -10,7 +10,7 @@ import type { MessageSummary } from "./bindings/MessageSummary";
 import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { UserError } from "./bindings/UserError";
-import { composeFrom, openDraft } from "./api.pending";
+import { composeFrom } from "./api.pending";
 import type { ComposeMode } from "./bindings/ComposeMode";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
@@ -398,8 +398,8 @@ export class AppState {
     if (!view || folder?.role !== "drafts" || this.preparingReply) return;
     this.preparingReply = true;
     try {
-      const [opened] = await Promise.all([openDraft(view.summary.id), this.composer.loadIdentities(this.accounts.map((a) => a.id))]);
-      this.composer.openSaved(opened, view.summary.id);
+      const [opened] = await Promise.all([api.openDraft(view.summary.id), this.composer.loadIdentities(this.accounts.map((a) => a.id))]);
+      this.composer.openSaved(opened);
     } catch (err) {
       this.addBanner(folder.account_id, toUserError(err, "The draft could not be opened."));
     } finally {

@@ -18,6 +18,10 @@ const api = {
   deleteOutbox: vi.fn(async () => null),
   composeFrom: vi.fn(),
   listIdentities: vi.fn(async (_accountId: number) => []),
+  openDraft: vi.fn(async (_id: number) => ({ message: { ...emptyMessage(7), to: "bo@example.org", subject: "Plan", bcc: "z@x.org" }, draft_id: 31 })),
+  outgoingSizeLimit: vi.fn(async () => null),
+  stagedImageUrl: vi.fn(),
+  stageAttachment: vi.fn(),
   getMessage: vi.fn(),
   onEngineEvent: vi.fn(async () => () => {}),
   onOpenRequest: vi.fn(async (_h: (t: OpenTarget) => void) => () => {}),
@@ -26,10 +30,6 @@ const api = {
 vi.mock("./api", () => api);
 const pending = {
   composeFrom: vi.fn(async (_id: number, _mode: string) => ({ ...emptyMessage(7), to: "bo@example.org, cy@example.org", subject: "Re: Plan", in_reply_to: 5 })),
-  openDraft: vi.fn(async (_id: number) => ({ message: { ...emptyMessage(7), to: "bo@example.org", subject: "Plan", bcc: "z@x.org" }, draft_id: 31 })),
-  outgoingSizeLimit: vi.fn(async () => null),
-  stagedImageUrl: vi.fn(),
-  stageAttachment: vi.fn(),
 };
 vi.mock("./api.pending", () => pending);
 
@@ -249,7 +249,7 @@ describe("AppState", () => {
     app.reader.view = { summary: { id: 6, folder_id: 13, subject: "Plan" } } as never;
     app.foldersByAccount = { 7: [...folders, folder(13, "Drafts", { account_id: 7, role: "drafts" })] };
     await app.editDraft();
-    expect(pending.openDraft).toHaveBeenCalledWith(6);
+    expect(api.openDraft).toHaveBeenCalledWith(6);
     expect(app.composer).toMatchObject({ isOpen: true, bcc: "z@x.org", draftId: 31 });
   });
 

@@ -6,7 +6,6 @@
  * text, staged attachments and the outgoing server's size limit.
  */
 import * as api from "./api";
-import { outgoingSizeLimit, stageAttachment, stagedImageUrl } from "./api.pending";
 import type { ComposeAttachment } from "./bindings/ComposeAttachment";
 import type { Identity } from "./bindings/Identity";
 import type { OpenedDraft } from "./bindings/OpenedDraft";
@@ -50,8 +49,6 @@ export class ComposerState {
   /** The engine's draft id once saved. */
   draftId = $state<number | null>(null);
   draft = $state<DraftState>("none");
-  /** The message in the Drafts folder this one was reopened from: it goes once replaced. */
-  replaces = $state<number | null>(null);
   /** Every identity of every account (the From menu), loaded by `loadIdentities`. */
   identities = $state.raw<Identity[]>([]);
   /** Rich text (`html` is the body, `body` its plain text) or plain text only. */
@@ -138,7 +135,7 @@ export class ComposerState {
     for (const file of files) {
       try {
         const data = new Uint8Array(await file.arrayBuffer());
-        const a = await stageAttachment(data, file.name, file.type, inline);
+        const a = await api.stageAttachment(data, file.name, file.type, inline);
         this.attachments = [...this.attachments, a];
         staged.push(a);
         if (inline && a.content_id !== null) {
@@ -205,7 +202,6 @@ export class ComposerState {
       try {
         this.draftId = await api.saveDraft(this.draftId, this.message(accountId));
         this.draft = this.#changedWhileSaving ? "unsaved" : "saved";
-        this.#dropReplaced();
       } catch (err) {
         this.draft = "failed";
         if (explain) this.error = toUserError(err, "The draft could not be saved.");
@@ -233,8 +229,6 @@ export class ComposerState {
     this.#cancelTimer();
     if (this.#saving) await this.#saving;
     const id = this.draftId;
-    // A draft reopened from the Drafts folder: its copy there goes too.
-    this.#dropReplaced();
     this.#reset();
     if (id !== null) await api.discardDraft(id).catch(() => {});
   }
@@ -285,7 +279,6 @@ export class ComposerState {
       if (this.#saving) await this.#saving;
       const outboxId = await api.sendMessage(this.message(this.accountId));
       const draftId = this.draftId;
-      this.#dropReplaced();
       this.#reset();
       // Sent: the draft has done its job (a failure here leaves a stale draft, nothing lost).
       if (draftId !== null) void api.discardDraft(draftId).catch(() => {});
@@ -299,27 +292,19 @@ export class ComposerState {
   }
 
   /**
-   * Reopens a message saved in the Drafts folder (`messageId`, its fields from `openDraft`): when it
-   * is one of Petrel's drafts the next save replaces it; otherwise its old copy goes at the first save.
+   * Reopens a message of the Drafts folder (its fields from `openDraft`) under the draft id the
+   * engine gives it: the next save replaces that copy, Discard deletes it (the engine does both,
+   * on the server too).
    */
-  openSaved(opened: OpenedDraft, messageId: number): void {
+  openSaved(opened: OpenedDraft): void {
     this.#fill(opened.message);
     this.draftId = opened.draft_id;
-    if (opened.draft_id === null) this.replaces = messageId;
   }
 
   /** Opens a message taken back from the outbox: not saved anywhere, so closing keeps a draft. */
   openTakenBack(message: OutgoingMessage): void {
     this.#fill(message);
     this.draft = "unsaved";
-  }
-
-  #dropReplaced(): void {
-    const old = this.replaces;
-    if (old === null) return;
-    this.replaces = null;
-    // The old copy is superseded by the engine's own draft (or the sent message).
-    void api.deleteMessages([old]).catch(() => {});
   }
 
   #cancelTimer(): void {
@@ -343,7 +328,7 @@ export class ComposerState {
     if (accountId === null) return;
     this.sizeLimit = null;
     try {
-      const limit = await outgoingSizeLimit(accountId);
+      const limit = await api.outgoingSizeLimit(accountId);
       if (this.accountId === accountId) this.sizeLimit = limit;
     } catch {
       // Unknown: no warning rather than a wrong one.
@@ -359,7 +344,7 @@ export class ComposerState {
       inline.map(async (a) => {
         if (a.content_id === null || urls.has(a.content_id)) return;
         try {
-          urls.set(a.content_id, await stagedImageUrl(a.id));
+          urls.set(a.content_id, await api.stagedImageUrl(a.id));
         } catch {
           // Shown as a broken image; it is still sent.
         }
@@ -375,7 +360,6 @@ export class ComposerState {
     this.error = null;
     this.draftId = null;
     this.draft = "none";
-    this.replaces = null;
   }
 
   #fill(draft: OutgoingMessage): void {

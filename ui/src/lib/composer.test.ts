@@ -11,9 +11,7 @@ const api = {
   sendMessage: vi.fn(async (_m: OutgoingMessage) => 42),
   deleteMessages: vi.fn(async (_ids: number[]) => null),
   listIdentities: vi.fn(async (accountId: number): Promise<Identity[]> => identities.filter((i) => i.account_id === accountId)),
-};
-vi.mock("./api", () => api);
-const pending = {
+
   stageAttachment: vi.fn(async (data: Uint8Array, name: string, type: string, inline: boolean): Promise<ComposeAttachment> => ({
     id: 500 + data.length,
     name,
@@ -24,7 +22,8 @@ const pending = {
   stagedImageUrl: vi.fn(async (_id: number) => "data:image/png;base64,AAAA"),
   outgoingSizeLimit: vi.fn(async (_accountId: number): Promise<number | null> => 10_000),
 };
-vi.mock("./api.pending", () => pending);
+vi.mock("./api", () => api);
+const pending = api;
 
 const identities: Identity[] = [
   { id: 1, account_id: 7, name: "Ann", email: "ann@a.org", signature: "Ann\nACME", rich_text: false, is_default: true },
@@ -103,24 +102,16 @@ describe("draft autosave", () => {
     expect(api.saveDraft).toHaveBeenCalledTimes(1);
   });
 
-  it("a draft reopened from the Drafts folder replaces its old copy at the first save", async () => {
+  it("a draft reopened from the Drafts folder is saved and discarded under the engine's draft id", async () => {
     const c = new ComposerState();
-    c.openSaved({ message: { ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Plan", body: "Draft" }, draft_id: null }, 99);
+    c.openSaved({ message: { ...emptyMessage(7), to: "bo@example.org", cc: "", subject: "Plan", body: "Draft" }, draft_id: 55 });
     expect(c.body).toBe("Draft");
     typing(c, "Draft, more");
     await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
-    expect(api.deleteMessages).toHaveBeenCalledWith([99]);
-    typing(c, "Draft, more still");
-    await vi.advanceTimersByTimeAsync(AUTOSAVE_MS);
-    expect(api.deleteMessages).toHaveBeenCalledTimes(1);
-  });
-
-  it("Discard of a draft reopened from the Drafts folder deletes its copy there", async () => {
-    const c = new ComposerState();
-    c.openSaved({ message: { ...emptyMessage(7), to: "", cc: "", subject: "Plan", body: "Draft" }, draft_id: null }, 99);
+    expect(api.saveDraft).toHaveBeenLastCalledWith(55, expect.objectContaining({ body: "Draft, more" }));
     await c.discard();
-    expect(api.deleteMessages).toHaveBeenCalledWith([99]);
-    expect(api.discardDraft).not.toHaveBeenCalled();
+    expect(api.discardDraft).toHaveBeenCalledWith(31);
+    expect(api.deleteMessages).not.toHaveBeenCalled();
   });
 
   it("a failed autosave only says so; on Close the reason shows and the composer stays open", async () => {
@@ -221,15 +212,11 @@ describe("identity, format and attachments", () => {
 
   it("a reopened Petrel draft keeps its draft id; its inline images are shown from data: URLs", async () => {
     const c = new ComposerState();
-    c.openSaved(
-      {
-        message: { ...emptyMessage(7), html: '<img src="cid:x@p">', attachments: [{ id: 9, name: "x.png", mime_type: "image/png", size: 3, content_id: "x@p" }] },
-        draft_id: 31,
-      },
-      99,
-    );
+    c.openSaved({
+      message: { ...emptyMessage(7), html: '<img src="cid:x@p">', attachments: [{ id: 9, name: "x.png", mime_type: "image/png", size: 3, content_id: "x@p" }] },
+      draft_id: 31,
+    });
     expect(c.draftId).toBe(31);
-    expect(c.replaces).toBeNull();
     await vi.waitFor(() => expect(c.inlineUrls.get("x@p")).toBe("data:image/png;base64,AAAA"));
   });
 });
