@@ -10,7 +10,6 @@ import type { MessageSummary } from "./bindings/MessageSummary";
 import type { OpenTarget } from "./bindings/OpenTarget";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { UserError } from "./bindings/UserError";
-import { composeFrom } from "./api.pending";
 import type { ComposeMode } from "./bindings/ComposeMode";
 import { ComposerState } from "./composer.svelte";
 import { toUserError } from "./errors";
@@ -376,7 +375,7 @@ export class AppState {
     this.preparingReply = true;
     try {
       const [message] = await Promise.all([
-        composeFrom(view.summary.id, mode),
+        api.composeFrom(view.summary.id, mode),
         this.composer.loadIdentities(this.accounts.map((a) => a.id)),
       ]);
       this.composer.openComposed(message);

@@ -16,7 +16,7 @@ const api = {
   retryOutbox: vi.fn(async () => null),
   listOutbox: vi.fn<(accountId: number) => Promise<OutboxMessage[]>>(async () => []),
   deleteOutbox: vi.fn(async () => null),
-  composeFrom: vi.fn(),
+  composeFrom: vi.fn(async (_id: number, _mode: string) => ({ ...emptyMessage(7), to: "bo@example.org, cy@example.org", subject: "Re: Plan", in_reply_to: 5 })),
   listIdentities: vi.fn(async (_accountId: number) => []),
   openDraft: vi.fn(async (_id: number) => ({ message: { ...emptyMessage(7), to: "bo@example.org", subject: "Plan", bcc: "z@x.org" }, draft_id: 31 })),
   outgoingSizeLimit: vi.fn(async () => null),
@@ -28,10 +28,6 @@ const api = {
   onComposeRequest: vi.fn(async (_h: () => void) => () => {}),
 };
 vi.mock("./api", () => api);
-const pending = {
-  composeFrom: vi.fn(async (_id: number, _mode: string) => ({ ...emptyMessage(7), to: "bo@example.org, cy@example.org", subject: "Re: Plan", in_reply_to: 5 })),
-};
-vi.mock("./api.pending", () => pending);
 
 const { AppState } = await import("./app.svelte");
 
@@ -239,11 +235,11 @@ describe("AppState", () => {
     app.reader.messageId = 5;
     app.reader.view = { summary: { id: 5, folder_id: 10, subject: "Plan" } } as never;
     await app.reply("reply_all");
-    expect(pending.composeFrom).toHaveBeenCalledWith(5, "reply_all");
+    expect(api.composeFrom).toHaveBeenCalledWith(5, "reply_all");
     expect(app.composer).toMatchObject({ isOpen: true, to: "bo@example.org, cy@example.org", inReplyTo: 5 });
     await app.composer.discard();
     await app.reply("forward");
-    expect(pending.composeFrom).toHaveBeenLastCalledWith(5, "forward");
+    expect(api.composeFrom).toHaveBeenLastCalledWith(5, "forward");
     await app.composer.discard();
     app.reader.messageId = 6;
     app.reader.view = { summary: { id: 6, folder_id: 13, subject: "Plan" } } as never;
