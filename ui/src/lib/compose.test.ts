@@ -93,6 +93,21 @@ describe("signatures", () => {
     expect(withPlainSignature("", "  ", false)).toBe("");
   });
 
+  it("take the place of the empty lines the engine starts a reply or forward with", () => {
+    expect(withPlainSignature("\n\nOn Monday, Bo wrote:\n> hi", "Ann", true)).toBe("\n\n-- \nAnn\n\nOn Monday, Bo wrote:\n> hi");
+    const html = '<p><br></p>\n<div class="moz-cite-prefix">On Monday, Bo wrote:</div>\n<blockquote type="cite">hi</blockquote>\n';
+    expect(withHtmlSignature(html, "Ann", true)).toBe(
+      '<div><br></div><div class="petrel-signature">-- <br>Ann</div><div><br></div><div class="moz-cite-prefix">On Monday, Bo wrote:</div>\n<blockquote type="cite">hi</blockquote>\n',
+    );
+    const forward = '<div><br></div><div class="moz-forward-container">-------- Forwarded Message --------<table></table></div>';
+    expect(replaceHtmlSignature(forward, "Ann")).toBe(
+      '<div><br></div><div class="petrel-signature">-- <br>Ann</div><div class="moz-forward-container">-------- Forwarded Message --------<table></table></div>',
+    );
+    expect(replacePlainSignature("Hi\n\n-------- Forwarded Message --------\nSubject: x", "", "Ann")).toBe(
+      "Hi\n\n-- \nAnn\n\n-------- Forwarded Message --------\nSubject: x",
+    );
+  });
+
   it("are replaced when the identity changes, removed when the new one has none", () => {
     const body = "Hello\n\n-- \nAnn\n\nOn Monday, Bo wrote:\n> hi";
     expect(replacePlainSignature(body, "Ann", "Sales team")).toBe("Hello\n\n-- \nSales team\n\nOn Monday, Bo wrote:\n> hi");

@@ -127,6 +127,8 @@ export function signatureBlock(signature: string): string {
  */
 export function withPlainSignature(body: string, signature: string, quoted: boolean): string {
   const block = signatureBlock(signature);
+  // The engine's reply starts with empty lines to type on: the signature goes between.
+  if (quoted) body = body.replace(/^\n+/, "");
   if (block === "") return quoted ? `\n\n${body}` : body;
   if (quoted) return `\n\n${block}\n\n${body}`;
   return body.trim() === "" ? `\n\n${block}` : `${body.replace(/\s+$/, "")}\n\n${block}`;
@@ -150,7 +152,7 @@ export function replacePlainSignature(body: string, oldSignature: string, newSig
     }
   }
   if (newBlock === "") return body;
-  const quote = /^(>|On .* wrote:$|-{5,} ?Forwarded message)/m.exec(body);
+  const quote = /^(>|On .* wrote:$|-{5,} ?Forwarded message)/im.exec(body);
   if (quote) {
     return `${body.slice(0, quote.index).replace(/\s+$/, "")}\n\n${newBlock}\n\n${body.slice(quote.index)}`;
   }
@@ -172,6 +174,7 @@ export function htmlSignatureBlock(signature: string): string {
 export function withHtmlSignature(html: string, signature: string, quoted: boolean): string {
   const block = htmlSignatureBlock(signature);
   const blank = "<div><br></div>";
+  if (quoted) html = html.replace(/^(\s*<(p|div)><br\s*\/?><\/\2>)+\s*/i, "");
   if (quoted) return `${blank}${block === "" ? "" : block + blank}${html}`;
   const body = html.trim() === "" ? blank : html;
   return block === "" ? body : `${body}${blank}${block}`;
@@ -192,7 +195,7 @@ export function replaceHtmlSignature(html: string, signature: string, doc: Docum
     return root.innerHTML;
   }
   if (fresh === "") return html;
-  const quote = root.querySelector("blockquote");
+  const quote = root.querySelector(".moz-cite-prefix, .moz-forward-container, blockquote");
   const holder = doc.createElement("div");
   holder.innerHTML = fresh;
   const node = holder.firstChild;
