@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ComposeAttachment } from "./bindings/ComposeAttachment";
 import type { Identity } from "./bindings/Identity";
 import {
+  linkHref,
   acceptSuggestion,
   estimateMessageSize,
   hasFormatting,
@@ -192,5 +193,16 @@ describe("inline images", () => {
     const list = [attachment(1, 10), attachment(2, 10, "a@p"), attachment(3, 10, "b@p")];
     expect(keepUsedInline(list, '<img src="cid:b@p">').map((a) => a.id)).toEqual([1, 3]);
     expect(keepUsedInline(list, null).map((a) => a.id)).toEqual([1]);
+  });
+});
+
+describe("links typed in the composer", () => {
+  it("keeps a scheme, makes addresses mailto: and the rest https:", () => {
+    expect(linkHref(" https://example.org/a ")).toBe("https://example.org/a");
+    expect(linkHref("mailto:bo@example.org")).toBe("mailto:bo@example.org");
+    expect(linkHref("bo@example.org")).toBe("mailto:bo@example.org");
+    expect(linkHref("example.org/path?q=1")).toBe("https://example.org/path?q=1");
+    expect(linkHref("")).toBeNull();
+    expect(linkHref("https://")).toBeNull();
   });
 });

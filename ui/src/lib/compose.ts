@@ -350,6 +350,17 @@ export function hasFormatting(root: Element): boolean {
 }
 
 /** The rich editor's toolbar commands. */
+/**
+ * The address a link typed in the composer points to: as typed when it names its scheme
+ * (`https:`, `mailto:`, …), `mailto:` for an e-mail address, else `https://`. Null for nothing.
+ */
+export function linkHref(typed: string): string | null {
+  const text = typed.trim();
+  if (text === "" || text === "https://") return null;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) return text;
+  return /^[^\s@]+@[^\s@]+$/.test(text) ? `mailto:${text}` : `https://${text}`;
+}
+
 export type EditorCommand = "bold" | "italic" | "ul" | "ol" | "link" | "quote" | "clear";
 
 // ---------------------------------------------------------------------------------------------
