@@ -27,6 +27,8 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
   const tag = uniqueTag();
   const greeting = `Hello from the composer ${tag}`;
   const boldText = `bold words ${tag}`;
+  const linkTyped = `example.org/${tag}`;
+  const linkHref = `https://example.org/${tag}`;
   const subject = `Composed ${tag}`;
   const fileName = `Grüße – Übersicht ${tag}.bin`;
   const fileBytes = randomBytes(50_000);
@@ -148,6 +150,12 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
     await app.typeBody(boldText, { at: 'caret' });
     await poll(async () => (await browser.$(`${tid('compose-editor')} b`).getText().catch(() => '')).includes(boldText),
       { timeout: 5_000, message: 'the typed text is not bold in the editor' });
+    // A link, through the link bar (the toolbar's Link button; Ctrl+K is the same).
+    await browser.$(tid('format-link')).click();
+    await browser.$(tid('compose-link')).setValue(linkTyped);
+    await browser.$(tid('compose-link-apply')).click();
+    await waitGone(tid('compose-link-bar'), { timeout: 5_000, what: 'the link bar after Apply' });
+    await waitFor(`${tid('compose-editor')} a[href="${linkHref}"]`, { timeout: 5_000, what: 'the link in the text' });
     const typed = await app.bodyText();
     assert.ok(typed.indexOf(boldText) < typed.search(/^--\s*$/m), `the text is not above the signature: ${typed}`);
     // The native picker is not driven: WebDriver gives the file to the <input type=file>.
@@ -178,7 +186,9 @@ describe('composer', { timeout: 10 * 60_000 }, () => {
     assert.ok(html, 'no text/html part');
     const htmlText = html.bytes.toString('utf8');
     assert.match(htmlText, new RegExp(`<(b|strong)[^>]*>[^<]*${boldText}`), `the HTML part lacks the bold text: ${htmlText}`);
+    assert.ok(htmlText.includes(`href="${linkHref}"`), `the HTML part lacks the link: ${htmlText}`);
     const plain = parts.find((p) => p.type === 'text/plain');
+    assert.ok(plain && plain.bytes.toString('utf8').includes(linkHref), 'the plain-text part lacks the link address');
     assert.ok(plain && plain.bytes.toString('utf8').includes(greeting), 'the plain-text part lacks the text');
     assert.match(plain.bytes.toString('utf8'), /-- \r?\nE2E Composer\r?\nPetrel tests/, 'the plain-text part lacks the signature');
     const image = parts.find((p) => p.type === 'image/png');
