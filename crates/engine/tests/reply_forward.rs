@@ -66,6 +66,47 @@ async fn find(t: &Setup, subject: &str) -> i64 {
     }
 }
 
+/// A message from `ann` to the user alone, delivered and synced: its id.
+async fn receive_from(t: &Setup, ann: &TestUser, subject: &str, message_id: &str) -> i64 {
+    let raw = raw_message(&ann.email, &t.user.email, "", subject, message_id);
+    deliver(t, &ann.email, &t.user, &raw, 1);
+    find(t, subject).await
+}
+
+/// Receives a message from a new user `sender`, forwards it back to them in `mode` and waits
+/// for it: the original's id and the forward as it arrived (`doveadm fetch` text, LF line
+/// ends).
+async fn forward_back(
+    t: &Setup,
+    sender: &str,
+    subject: &str,
+    message_id: &str,
+    mode: ComposeMode,
+) -> (i64, String) {
+    let ann = t.servers.new_user(sender).expect("user");
+    let id = receive_from(t, &ann, subject, message_id).await;
+    let fwd = t.engine.compose_from(id, mode).await.expect("forward");
+    t.engine
+        .send_now(OutgoingMessage {
+            to: ann.email.clone(),
+            ..fwd
+        })
+        .await
+        .expect("send");
+    t.servers
+        .wait_for_messages(&ann.email, "INBOX", 1, Duration::from_secs(20))
+        .expect("arrives");
+    let received = t
+        .servers
+        .doveadm(&["fetch", "-u", &ann.email, "text", "mailbox", "INBOX", "all"])
+        .expect("doveadm");
+    let received = received
+        .strip_prefix("text:\n")
+        .map(str::to_owned)
+        .unwrap_or(received);
+    (id, received)
+}
+
 /// The server's flags of a stored message, from `doveadm fetch`.
 fn server_flags(t: &Setup, message_id: i64) -> String {
     let loc = t
@@ -181,15 +222,7 @@ async fn reply_all_leaves_out_the_user_and_marks_the_original_answered() {
 async fn forwards_carry_the_original_and_mark_it_forwarded() {
     let t = setup("crfwd", "Bea Brown", 0).await;
     let ann = t.servers.new_user("crfann").expect("user");
-    let raw = raw_message(
-        &ann.email,
-        &t.user.email,
-        "",
-        "Agenda: Q3",
-        "agenda-1@petrel.test",
-    );
-    deliver(&t, &ann.email, &t.user, &raw, 1);
-    let id = find(&t, "Agenda: Q3").await;
+    let id = receive_from(&t, &ann, "Agenda: Q3", "agenda-1@petrel.test").await;
 
     // Inline: the forwarded block and the PDF, decoded.
     let inline = t
@@ -260,37 +293,15 @@ async fn forwards_carry_the_original_and_mark_it_forwarded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_as_attachment_arrives_byte_for_byte() {
     let t = setup("crfwa", "Bea Brown", 0).await;
-    let ann = t.servers.new_user("crfaann").expect("user");
-    let raw = raw_message(
-        &ann.email,
-        &t.user.email,
-        "",
+    let (id, received) = forward_back(
+        &t,
+        "crfaann",
         "Minutes",
         "minutes-1@petrel.test",
-    );
-    deliver(&t, &ann.email, &t.user, &raw, 1);
-    let id = find(&t, "Minutes").await;
-    let fwd = t
-        .engine
-        .compose_from(id, ComposeMode::ForwardAsAttachment)
-        .await
-        .expect("forward");
+        ComposeMode::ForwardAsAttachment,
+    )
+    .await;
     let stored = t.engine.store().raw_body(id).expect("store").expect("body");
-    t.engine
-        .send_now(OutgoingMessage {
-            to: ann.email.clone(),
-            ..fwd
-        })
-        .await
-        .expect("send");
-    t.servers
-        .wait_for_messages(&ann.email, "INBOX", 1, Duration::from_secs(20))
-        .expect("arrives");
-    let received = t
-        .servers
-        .doveadm(&["fetch", "-u", &ann.email, "text", "mailbox", "INBOX", "all"])
-        .expect("doveadm");
-    let received = received.strip_prefix("text:\n").unwrap_or(&received);
     let message = mail_parser::MessageParser::default()
         .parse(received.as_bytes())
         .expect("a message");
@@ -322,36 +333,14 @@ async fn forwarded_as_attachment_arrives_byte_for_byte() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_inline_arrives_with_the_attachments() {
     let t = setup("crfwi", "Bea Brown", 0).await;
-    let ann = t.servers.new_user("crfiann").expect("user");
-    let raw = raw_message(
-        &ann.email,
-        &t.user.email,
-        "",
+    let (_, received) = forward_back(
+        &t,
+        "crfiann",
         "Slides",
         "slides-1@petrel.test",
-    );
-    deliver(&t, &ann.email, &t.user, &raw, 1);
-    let id = find(&t, "Slides").await;
-    let fwd = t
-        .engine
-        .compose_from(id, ComposeMode::Forward)
-        .await
-        .expect("forward");
-    t.engine
-        .send_now(OutgoingMessage {
-            to: ann.email.clone(),
-            ..fwd
-        })
-        .await
-        .expect("send");
-    t.servers
-        .wait_for_messages(&ann.email, "INBOX", 1, Duration::from_secs(20))
-        .expect("arrives");
-    let received = t
-        .servers
-        .doveadm(&["fetch", "-u", &ann.email, "text", "mailbox", "INBOX", "all"])
-        .expect("doveadm");
-    let received = received.strip_prefix("text:\n").unwrap_or(&received);
+        ComposeMode::Forward,
+    )
+    .await;
     let message = mail_parser::MessageParser::default()
         .parse(received.as_bytes())
         .expect("a message");
