@@ -128,19 +128,8 @@ async fn a_rich_message_with_files_and_bcc_arrives_intact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_with_files_is_listed_at_once_and_reopens_whole() {
     let t = setup("cmdraft", "Draft Writer", 1).await;
-    let inbox = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Inbox)
-        .unwrap()
-        .unwrap();
-    let parent = t.engine.messages(inbox.id, 0, 1).unwrap().items[0].id;
-    let drafts = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Drafts)
-        .unwrap()
-        .expect("a Drafts folder");
+    let parent = t.listed(FolderRole::Inbox, 1)[0].id;
+    let drafts = t.folder_with_role(FolderRole::Drafts);
     let mut events = t.engine.subscribe();
     let mut out = rich_message(
         &t,
@@ -250,15 +239,9 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nwritten elsewhere\r\n";
         .deliver_raw(&t.user.email, "Drafts", raw)
         .expect("deliver");
     t.engine.sync_account(t.account.id).await.expect("sync");
-    let drafts = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Drafts)
-        .unwrap()
-        .unwrap();
-    let listed = t.engine.messages(drafts.id, 0, 10).unwrap();
-    assert_eq!(listed.items.len(), 1);
-    let opened = t.engine.open_draft(listed.items[0].id).await.expect("open");
+    let listed = t.listed(FolderRole::Drafts, 10);
+    assert_eq!(listed.len(), 1);
+    let opened = t.engine.open_draft(listed[0].id).await.expect("open");
     assert_eq!(opened.message.body, "written elsewhere");
     assert_eq!(
         opened.message.identity_id, None,
@@ -309,13 +292,7 @@ Content-Disposition: attachment; filename=gross.bin\r\nContent-Transfer-Encoding
         .deliver_raw(&t.user.email, "Drafts", raw.as_bytes())
         .expect("deliver");
     t.engine.sync_account(t.account.id).await.expect("sync");
-    let drafts = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Drafts)
-        .unwrap()
-        .unwrap();
-    let id = t.engine.messages(drafts.id, 0, 1).unwrap().items[0].id;
+    let id = t.listed(FolderRole::Drafts, 1)[0].id;
     // Read first: above the size limit, only its text comes down.
     t.engine.message(id).await.expect("read");
     assert!(

@@ -94,15 +94,9 @@ async fn a_queued_message_arrives_intact_and_its_sent_copy_is_filed() {
 
     // Intact: read back over IMAP by the engine itself.
     t.engine.sync_account(t.account.id).await.unwrap();
-    let inbox = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Inbox)
-        .unwrap()
-        .unwrap();
-    let page = t.engine.messages(inbox.id, 0, 10).unwrap();
-    assert_eq!(page.items.len(), 1);
-    let view = t.engine.message(page.items[0].id).await.unwrap();
+    let page = t.listed(FolderRole::Inbox, 10);
+    assert_eq!(page.len(), 1);
+    let view = t.engine.message(page[0].id).await.unwrap();
     assert_eq!(view.summary.subject, subject);
     assert_eq!(view.text.replace("\r\n", "\n").trim_end(), body.trim_end());
     let from = view.summary.from.clone().unwrap();
@@ -110,30 +104,19 @@ async fn a_queued_message_arrives_intact_and_its_sent_copy_is_filed() {
     assert_eq!(from.name.as_deref(), Some("Zoë Outbox"));
     let mid = view.message_id.clone().expect("a Message-ID");
     assert!(mid.ends_with(&format!("@{}", t.servers.domain)), "{mid}");
-    let raw = t
-        .engine
-        .store()
-        .raw_body(page.items[0].id)
-        .unwrap()
-        .unwrap();
+    let raw = t.engine.store().raw_body(page[0].id).unwrap().unwrap();
     let raw = String::from_utf8_lossy(&raw);
     assert!(raw.contains("\r\nDate: "), "{raw}");
     assert!(!raw.replace("\r\n", "").contains('\n'), "no bare LF");
 
     // The Sent copy: the same message, \Seen, once (checked over IMAP by the engine and by
     // Dovecot's own view).
-    let sent = t
-        .engine
-        .store()
-        .folder_by_role(t.account.id, FolderRole::Sent)
-        .unwrap()
-        .unwrap();
-    let sent_page = t.engine.messages(sent.id, 0, 10).unwrap();
-    assert_eq!(sent_page.items.len(), 1);
-    assert_eq!(sent_page.items[0].subject, subject);
-    assert!(sent_page.items[0].seen);
+    let sent_page = t.listed(FolderRole::Sent, 10);
+    assert_eq!(sent_page.len(), 1);
+    assert_eq!(sent_page[0].subject, subject);
+    assert!(sent_page[0].seen);
     assert!(
-        t.engine.store().has_body(sent_page.items[0].id).unwrap(),
+        t.engine.store().has_body(sent_page[0].id).unwrap(),
         "the body of the APPENDed copy is stored (APPENDUID), not downloaded again"
     );
     let dump = fetch_all(t.servers, &t.user, "Sent");

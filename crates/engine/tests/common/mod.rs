@@ -4,8 +4,11 @@
 #![allow(dead_code)]
 
 use petrel_engine::engine::server;
-use petrel_engine::model::{Account, IncomingProtocol, NewAccount, Security};
+use petrel_engine::model::{
+    Account, FolderRole, IncomingProtocol, MessageSummary, NewAccount, Security,
+};
 use petrel_engine::secrets::Secrets;
+use petrel_engine::store::FolderState;
 use petrel_engine::Engine;
 use petrel_testkit::{corpus, Servers, TestUser};
 
@@ -87,5 +90,24 @@ pub async fn setup(prefix: &str, display_name: &str, n: usize) -> Setup {
         engine,
         user,
         account,
+    }
+}
+
+impl Setup {
+    /// The account's folder with `role`, as the store has it.
+    pub fn folder_with_role(&self, role: FolderRole) -> FolderState {
+        self.engine
+            .store()
+            .folder_by_role(self.account.id, role)
+            .expect("store")
+            .unwrap_or_else(|| panic!("a {role:?} folder"))
+    }
+
+    /// The first `limit` messages of the folder with `role`, as the store lists them.
+    pub fn listed(&self, role: FolderRole, limit: u32) -> Vec<MessageSummary> {
+        self.engine
+            .messages(self.folder_with_role(role).id, 0, limit)
+            .expect("list")
+            .items
     }
 }
