@@ -48,14 +48,41 @@ async fn setup_on(prefix: &str, n: usize, imaps_port: Option<u16>) -> Setup {
     }
 }
 
+/// The INBOX of an account, as the engine lists it.
+fn inbox_of(engine: &Engine, account_id: i64) -> Folder {
+    engine
+        .folders(account_id)
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.path == "INBOX")
+        .expect("an INBOX")
+}
+
+/// An engine on a fresh folder with `user`'s account reading over plain IMAP through `relay`
+/// (loopback only, so that a cut is a clean end of stream).
+async fn relayed_engine(
+    servers: &Servers,
+    user: &TestUser,
+    relay: &Relay,
+    name: &str,
+) -> (tempfile::TempDir, Engine, Account) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = common::open_engine(dir.path());
+    let mut new = common::tls_account(servers, user, name);
+    new.incoming = server(
+        &servers.host,
+        Some(relay.port),
+        Security::Plain,
+        &user.email,
+        true,
+    );
+    let account = engine.add_account(new).await.expect("account");
+    (dir, engine, account)
+}
+
 impl Setup {
     fn inbox(&self) -> Folder {
-        self.engine
-            .folders(self.account.id)
-            .expect("folders")
-            .into_iter()
-            .find(|f| f.path == "INBOX")
-            .expect("an INBOX")
+        inbox_of(&self.engine, self.account.id)
     }
 
     fn summary(&self, folder: &Folder, uid: u32) -> Option<MessageSummary> {
@@ -791,17 +818,7 @@ async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
     let (servers, user) = common::user_with_mail("bodycut", N, 23);
     // Plain IMAP through the relay (loopback only), so that the cut is a clean end of stream.
     let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = common::open_engine(dir.path());
-    let mut new = common::tls_account(servers, &user, "Body Cut");
-    new.incoming = server(
-        &servers.host,
-        Some(relay.port),
-        Security::Plain,
-        &user.email,
-        true,
-    );
-    let account = engine.add_account(new).await.expect("account");
+    let (_dir, engine, account) = relayed_engine(servers, &user, &relay, "Body Cut").await;
     engine
         .set_body_policy(
             account.id,
@@ -812,12 +829,7 @@ async fn a_body_download_cut_midway_keeps_whole_bodies_and_resumes() {
         )
         .expect("policy");
     engine.sync_account(account.id).await.expect("sync");
-    let inbox = engine
-        .folders(account.id)
-        .expect("folders")
-        .into_iter()
-        .find(|f| f.path == "INBOX")
-        .expect("INBOX");
+    let inbox = inbox_of(&engine, account.id);
     let store = engine.store();
     let missing = store
         .messages_without_body(inbox.id, u32::MAX)
@@ -906,14 +918,6 @@ async fn keep_all_mail_offline_lists_in_one_pass_what_headers_then_bodies_store(
             (dir, engine, account)
         }
     };
-    let inbox_of = |engine: &Engine, account: &Account| {
-        engine
-            .folders(account.id)
-            .expect("folders")
-            .into_iter()
-            .find(|f| f.path == "INBOX")
-            .expect("an INBOX")
-    };
 
     // The header listing, then every body.
     let (_a_dir, a, a_account) = add("Headers").await;
@@ -926,7 +930,7 @@ async fn keep_all_mail_offline_lists_in_one_pass_what_headers_then_bodies_store(
     )
     .expect("policy");
     a.sync_account(a_account.id).await.expect("sync");
-    let a_inbox = inbox_of(&a, &a_account);
+    let a_inbox = inbox_of(&a, a_account.id);
     let mut sizes: Vec<u32> = a
         .store()
         .messages_without_body(a_inbox.id, u32::MAX)
@@ -949,7 +953,7 @@ async fn keep_all_mail_offline_lists_in_one_pass_what_headers_then_bodies_store(
         .expect("policy");
     let mut events = b.subscribe();
     let report = b.sync_account(b_account.id).await.expect("sync");
-    let b_inbox = inbox_of(&b, &b_account);
+    let b_inbox = inbox_of(&b, b_account.id);
     assert_eq!(report.bodies, N - large, "every body within the limit");
     assert_eq!(report.new_messages, N);
     let without: Vec<u32> = b
@@ -1013,17 +1017,7 @@ async fn a_one_pass_first_sync_cut_midway_resumes_without_gaps_or_duplicates() {
     let (servers, user) = common::user_with_mail("onepasscut", N, 27);
     // Plain IMAP through the relay (loopback only), so that the cut is a clean end of stream.
     let relay = Relay::start((servers.host.clone(), servers.imap_port)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let engine = common::open_engine(dir.path());
-    let mut new = common::tls_account(servers, &user, "One Pass Cut");
-    new.incoming = server(
-        &servers.host,
-        Some(relay.port),
-        Security::Plain,
-        &user.email,
-        true,
-    );
-    let account = engine.add_account(new).await.expect("account");
+    let (_dir, engine, account) = relayed_engine(servers, &user, &relay, "One Pass Cut").await;
     engine
         .set_body_policy(account.id, keep_all(u32::MAX))
         .expect("policy");
@@ -1049,12 +1043,7 @@ async fn a_one_pass_first_sync_cut_midway_resumes_without_gaps_or_duplicates() {
     relay.cut_after.store(bytes / 2, Ordering::SeqCst);
     let cut = engine.sync_account(account.id).await;
     assert!(cut.is_err(), "the cut sync must fail: {cut:?}");
-    let inbox = engine
-        .folders(account.id)
-        .expect("folders")
-        .into_iter()
-        .find(|f| f.path == "INBOX")
-        .expect("INBOX");
+    let inbox = inbox_of(&engine, account.id);
     let store = engine.store();
     let stored = store.message_count(inbox.id).expect("count") as usize;
     assert!(stored > 500 && stored < N, "stored {stored} of {N}");
