@@ -506,6 +506,24 @@ mod tests {
         );
     }
 
+    /// `view` as account 1's original, with `identities`, dated Tue, 1 Jul 2025 at 10:00, text
+    /// only.
+    fn original<'a>(
+        view: &'a MessageView,
+        identities: &'a [Identity],
+        own: &'a HashSet<String>,
+    ) -> Original<'a> {
+        Original {
+            account_id: 1,
+            view,
+            delivered_to: vec![],
+            identities,
+            own,
+            when: "Tue, 1 Jul 2025 at 10:00".into(),
+            html: None,
+        }
+    }
+
     #[test]
     fn identity_is_the_one_addressed() {
         let ids = [
@@ -549,15 +567,7 @@ mod tests {
             vec![],
             vec![],
         );
-        let o = Original {
-            account_id: 1,
-            view: &v,
-            delivered_to: vec![],
-            identities: &ids,
-            own: &own,
-            when: "Tue, 1 Jul 2025 at 10:00".into(),
-            html: None,
-        };
+        let o = original(&v, &ids, &own);
         let r = compose_from(&o, ComposeMode::Reply);
         assert_eq!(r.subject, "Re: Plans");
         assert_eq!(r.to, "Bo B <bo@x.org>");
@@ -630,15 +640,7 @@ Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text
             vec![a(Some("Cy, C."), "cy@x.org")],
             vec![],
         );
-        let o = Original {
-            account_id: 1,
-            view: &v,
-            delivered_to: vec![],
-            identities: &ids,
-            own: &own,
-            when: "Tue, 1 Jul 2025 at 10:00".into(),
-            html: None,
-        };
+        let o = original(&v, &ids, &own);
         let f = compose_from(&o, ComposeMode::Forward);
         assert_eq!(f.subject, "Fwd: AW: Plans");
         assert_eq!(f.forwarded, Some(42));
