@@ -277,34 +277,10 @@ fn fts_prefix_query(query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{IncomingProtocol, NewAccount, Security, ServerSettings};
     use crate::store::NewMessage;
 
-    fn server() -> ServerSettings {
-        ServerSettings {
-            host: "mail.example.org".into(),
-            port: 993,
-            security: Security::Tls,
-            username: "me".into(),
-            trusted_cert: None,
-        }
-    }
-
     fn store_with_account() -> (tempfile::TempDir, Store, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("petrel.sqlite3")).unwrap();
-        let account = store
-            .insert_account(&NewAccount {
-                display_name: "Me".into(),
-                email: "me@example.org".into(),
-                password: String::new(),
-                protocol: IncomingProtocol::Imap,
-                incoming: server(),
-                smtp: server(),
-                pop3: None,
-            })
-            .unwrap();
-        (dir, store, account.id)
+        crate::store::identities::tests::store_with_account("Me", "me@example.org")
     }
 
     fn addr(name: Option<&str>, email: &str) -> Address {

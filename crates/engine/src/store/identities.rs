@@ -148,36 +148,43 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::{IncomingProtocol, NewAccount, Security, ServerSettings};
 
-    fn server() -> ServerSettings {
-        ServerSettings {
+    /// A store in a fresh folder with one IMAP account (`name`, `email`): the folder (keep it),
+    /// the store and the account's id. The store's other tests use it too.
+    pub(in crate::store) fn store_with_account(
+        name: &str,
+        email: &str,
+    ) -> (tempfile::TempDir, Store, i64) {
+        let server = ServerSettings {
             host: "mail.example.org".into(),
             port: 993,
             security: Security::Tls,
-            username: "ann".into(),
+            username: email.into(),
             trusted_cert: None,
-        }
-    }
-
-    #[test]
-    fn each_account_has_a_default_identity_that_follows_it() {
+        };
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("petrel.sqlite3")).unwrap();
         let account = store
             .insert_account(&NewAccount {
-                display_name: "Ann".into(),
-                email: "ann@example.org".into(),
+                display_name: name.into(),
+                email: email.into(),
                 password: String::new(),
                 protocol: IncomingProtocol::Imap,
-                incoming: server(),
-                smtp: server(),
+                incoming: server.clone(),
+                smtp: server,
                 pop3: None,
             })
             .unwrap();
-        let default = store.sending_identity(account.id, None).unwrap();
+        (dir, store, account.id)
+    }
+
+    #[test]
+    fn each_account_has_a_default_identity_that_follows_it() {
+        let (_dir, store, account) = store_with_account("Ann", "ann@example.org");
+        let default = store.sending_identity(account, None).unwrap();
         assert_eq!(
             (default.name.as_str(), default.email.as_str()),
             ("Ann", "ann@example.org")
@@ -187,7 +194,7 @@ mod tests {
         let alias = store
             .add_identity(&Identity {
                 id: 0,
-                account_id: account.id,
+                account_id: account,
                 name: "Ann (club)".into(),
                 email: "secretary@club.example".into(),
                 signature: "Ann, for the club".into(),
@@ -197,14 +204,12 @@ mod tests {
             .unwrap();
         assert!(!alias.is_default);
         assert_eq!(
-            store.sending_identity(account.id, Some(alias.id)).unwrap(),
+            store.sending_identity(account, Some(alias.id)).unwrap(),
             alias
         );
-        assert_eq!(store.identities(account.id).unwrap().len(), 2);
+        assert_eq!(store.identities(account).unwrap().len(), 2);
         // Another account's identity is not this one's.
-        assert!(store
-            .sending_identity(account.id + 1, Some(alias.id))
-            .is_err());
+        assert!(store.sending_identity(account + 1, Some(alias.id)).is_err());
 
         // The default identity's name is the account's; its address stays the account's.
         store
@@ -215,19 +220,16 @@ mod tests {
                 ..default.clone()
             })
             .unwrap();
-        let default = store.sending_identity(account.id, None).unwrap();
+        let default = store.sending_identity(account, None).unwrap();
         assert_eq!(default.email, "ann@example.org");
         assert_eq!(default.signature, "-- nope");
-        assert_eq!(
-            store.account(account.id).unwrap().display_name,
-            "Ann Example"
-        );
+        assert_eq!(store.account(account).unwrap().display_name, "Ann Example");
 
         assert!(matches!(
             store.delete_identity(default.id),
             Err(Error::InvalidInput(_))
         ));
         store.delete_identity(alias.id).unwrap();
-        assert_eq!(store.identities(account.id).unwrap(), vec![default]);
+        assert_eq!(store.identities(account).unwrap(), vec![default]);
     }
 }
