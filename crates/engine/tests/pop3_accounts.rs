@@ -8,38 +8,14 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::{open_engine, servers};
-use petrel_engine::engine::server;
+use common::{open_engine, pop3_account, servers};
 use petrel_engine::model::{
-    Account, EngineEvent, ErrorKind, FolderRole, IncomingProtocol, NewAccount, Pop3Settings,
-    Security,
+    Account, EngineEvent, ErrorKind, FolderRole, IncomingProtocol, Pop3Settings, Security,
 };
 use petrel_engine::store::{FlagChange, Store};
 use petrel_engine::sync::SyncConfig;
 use petrel_engine::Engine;
 use petrel_testkit::{corpus, Servers, TestUser};
-
-fn pop3_account(s: &Servers, user: &TestUser, security: Security, p: Pop3Settings) -> NewAccount {
-    let port = match security {
-        Security::Tls => s.pop3s_port,
-        _ => s.pop3_port,
-    };
-    NewAccount {
-        display_name: "Pop".into(),
-        email: user.email.clone(),
-        password: user.password.clone(),
-        protocol: IncomingProtocol::Pop3,
-        incoming: server(&s.host, Some(port), security, &user.email, true),
-        smtp: server(
-            &s.host,
-            Some(s.submissions_port),
-            Security::Tls,
-            &user.email,
-            false,
-        ),
-        pop3: Some(p),
-    }
-}
 
 fn folder_id(engine: &Engine, account: &Account, role: FolderRole) -> i64 {
     engine

@@ -404,8 +404,7 @@ async fn one_sender_per_data_folder() {
 /// for a server), the forward `$Forwarded` (stored), and the correspondents are suggested.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pop3_originals_are_marked_locally() {
-    use petrel_engine::engine::server;
-    use petrel_engine::model::{IncomingProtocol, NewAccount, Pop3Settings, Security};
+    use petrel_engine::model::{Pop3Settings, Security};
 
     let s = common::servers();
     let user = s.new_user("crpop").expect("user");
@@ -424,27 +423,12 @@ async fn pop3_originals_are_marked_locally() {
     let dir = tempfile::tempdir().expect("dir");
     let engine = open_engine(dir.path());
     let account = engine
-        .add_account(NewAccount {
-            display_name: "Pop".into(),
-            email: user.email.clone(),
-            password: user.password.clone(),
-            protocol: IncomingProtocol::Pop3,
-            incoming: server(
-                &s.host,
-                Some(s.pop3s_port),
-                Security::Tls,
-                &user.email,
-                true,
-            ),
-            smtp: server(
-                &s.host,
-                Some(s.submissions_port),
-                Security::Tls,
-                &user.email,
-                false,
-            ),
-            pop3: Some(Pop3Settings::default()),
-        })
+        .add_account(common::pop3_account(
+            s,
+            &user,
+            Security::Tls,
+            Pop3Settings::default(),
+        ))
         .await
         .expect("account");
     engine.sync_account(account.id).await.expect("check");

@@ -5,7 +5,7 @@
 
 use petrel_engine::engine::server;
 use petrel_engine::model::{
-    Account, FolderRole, IncomingProtocol, MessageSummary, NewAccount, Security,
+    Account, FolderRole, IncomingProtocol, MessageSummary, NewAccount, Pop3Settings, Security,
 };
 use petrel_engine::secrets::Secrets;
 use petrel_engine::store::FolderState;
@@ -62,6 +62,35 @@ pub fn tls_account(servers: &Servers, user: &TestUser, display_name: &str) -> Ne
             &user.email,
             false,
         ),
+    }
+}
+
+/// The POP3 account of `user`: POP3S with `Security::Tls`, else the POP3 port (STLS or plain);
+/// sending over submissions.
+pub fn pop3_account(
+    s: &Servers,
+    user: &TestUser,
+    security: Security,
+    p: Pop3Settings,
+) -> NewAccount {
+    let port = match security {
+        Security::Tls => s.pop3s_port,
+        _ => s.pop3_port,
+    };
+    NewAccount {
+        display_name: "Pop".into(),
+        email: user.email.clone(),
+        password: user.password.clone(),
+        protocol: IncomingProtocol::Pop3,
+        incoming: server(&s.host, Some(port), security, &user.email, true),
+        smtp: server(
+            &s.host,
+            Some(s.submissions_port),
+            Security::Tls,
+            &user.email,
+            false,
+        ),
+        pop3: Some(p),
     }
 }
 
