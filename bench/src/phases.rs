@@ -24,7 +24,9 @@ use anyhow::{bail, Context, Result};
 use petrel_engine::engine::server;
 use petrel_engine::imap::Connection;
 use petrel_engine::mime;
-use petrel_engine::model::{BodyPolicy, FolderRole, IncomingProtocol, NewAccount, Security};
+use petrel_engine::model::{
+    Account, BodyPolicy, FolderRole, IncomingProtocol, NewAccount, Security,
+};
 use petrel_engine::net::Tls;
 use petrel_engine::secrets::Secrets;
 use petrel_engine::Engine;
@@ -114,18 +116,23 @@ async fn run() -> Result<()> {
         );
     }
 
-    let engine = Engine::open(&data_dir, Secrets::file(data_dir.join("secrets.json")))?;
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Bench".into(),
-            email: user.clone(),
-            password: password.clone(),
-            protocol: IncomingProtocol::Imap,
-            pop3: None,
-            incoming: server(&host, Some(imaps), Security::Tls, &user, true),
-            smtp: server(&host, Some(smtps), Security::Tls, &user, false),
-        })
-        .await?;
+    // An engine on a fresh data folder `dir`, with the bench user's account added.
+    let fresh_account = async |dir: &std::path::Path| -> Result<(Engine, Account)> {
+        let engine = Engine::open(dir, Secrets::file(dir.join("secrets.json")))?;
+        let account = engine
+            .add_account(NewAccount {
+                display_name: "Bench".into(),
+                email: user.clone(),
+                password: password.clone(),
+                protocol: IncomingProtocol::Imap,
+                pop3: None,
+                incoming: server(&host, Some(imaps), Security::Tls, &user, true),
+                smtp: server(&host, Some(smtps), Security::Tls, &user, false),
+            })
+            .await?;
+        Ok((engine, account))
+    };
+    let (engine, account) = fresh_account(&data_dir).await?;
     let no_prefetch = BodyPolicy {
         keep_all_offline: false,
         prefetch_days: 0,
@@ -198,18 +205,7 @@ async fn run() -> Result<()> {
 
     // The whole pipeline, into a second fresh data folder (headers first, not timed).
     let dir = data_dir.join("second");
-    let engine = Engine::open(&dir, Secrets::file(dir.join("secrets.json")))?;
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Bench".into(),
-            email: user.clone(),
-            password: password.clone(),
-            protocol: IncomingProtocol::Imap,
-            pop3: None,
-            incoming: server(&host, Some(imaps), Security::Tls, &user, true),
-            smtp: server(&host, Some(smtps), Security::Tls, &user, false),
-        })
-        .await?;
+    let (engine, account) = fresh_account(&dir).await?;
     engine.set_body_policy(account.id, no_prefetch)?;
     engine.sync_account(account.id).await?;
     let inbox = engine
@@ -224,18 +220,7 @@ async fn run() -> Result<()> {
 
     // The first sync with "keep all mail offline", into a third fresh data folder.
     let dir = data_dir.join("third");
-    let engine = Engine::open(&dir, Secrets::file(dir.join("secrets.json")))?;
-    let account = engine
-        .add_account(NewAccount {
-            display_name: "Bench".into(),
-            email: user.clone(),
-            password: password.clone(),
-            protocol: IncomingProtocol::Imap,
-            pop3: None,
-            incoming: server(&host, Some(imaps), Security::Tls, &user, true),
-            smtp: server(&host, Some(smtps), Security::Tls, &user, false),
-        })
-        .await?;
+    let (engine, account) = fresh_account(&dir).await?;
     engine.set_body_policy(
         account.id,
         BodyPolicy {
