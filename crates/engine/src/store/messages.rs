@@ -84,7 +84,7 @@ fn addresses(json: &str) -> Vec<Address> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-fn to_json(list: &[Address]) -> String {
+pub(super) fn to_json(list: &[Address]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
