@@ -289,13 +289,18 @@ impl Relay {
                     let (mut cr, mut cw) = client.into_split();
                     let (mut sr, mut sw) = server.into_split();
                     let mut up = 0usize;
+                    let mut stalled = false;
                     let mut a = [0u8; 16384];
                     let mut b = [0u8; 16384];
                     loop {
                         tokio::select! {
                             n = cr.read(&mut a) => match n {
                                 Ok(n) if n > 0 => {
-                                    if m.load(Ordering::SeqCst) == STALL && up + n > STALL_AFTER {
+                                    // Once stalled, always stalled: a later short read let
+                                    // through would corrupt the TLS stream (a bad record MAC).
+                                    stalled |= m.load(Ordering::SeqCst) == STALL
+                                        && up + n > STALL_AFTER;
+                                    if stalled {
                                         swallowed.fetch_add(n, Ordering::SeqCst);
                                         continue;
                                     }
@@ -466,10 +471,14 @@ async fn a_kill_while_sending_loses_nothing() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    let left = Store::open(&dir.path().join("petrel.sqlite3"))
+        .unwrap()
+        .outbox(account)
+        .unwrap();
     assert_eq!(
-        outbox_states(dir.path(), account),
+        left.iter().map(|m| m.state).collect::<Vec<_>>(),
         [OutboxState::Sending],
-        "still on disk after the kill"
+        "still on disk after the kill: {left:?}"
     );
     assert_eq!(count(s, &user, "INBOX"), 0, "the server never accepted it");
 
