@@ -13,7 +13,9 @@ pub use build::{
     Threading,
 };
 
-use mail_parser::{MessageParser, MimeHeaders};
+use std::sync::LazyLock;
+
+use mail_parser::{HeaderName, MessageParser, MimeHeaders};
 
 use crate::model::{Address, AttachmentInfo};
 use crate::store::{NewMessage, StoredBody};
@@ -28,6 +30,26 @@ pub struct Flags {
 }
 
 const SNIPPET_CHARS: usize = 160;
+
+/// The parser for list rows and stored bodies: the headers they use (MIME, Date, Subject, the
+/// addresses, the message ids) are parsed, every other one is skipped unparsed. mail-parser's
+/// default also parses the rest (`Received` chains, list headers, …), which nothing here reads.
+static LISTING: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .with_date_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_text(HeaderName::Subject)
+        .default_header_ignore()
+});
+
+/// The parser for finding a part's type and transfer encoding: only the MIME headers.
+static MIME_ONLY: LazyLock<MessageParser> = LazyLock::new(|| {
+    MessageParser::new()
+        .with_mime_headers()
+        .default_header_ignore()
+});
 
 pub(crate) fn addr_list(a: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
     a.map(|a| {
@@ -54,7 +76,7 @@ pub fn parse_headers(
     internal_date: i64,
     size: u32,
 ) -> NewMessage {
-    let msg = MessageParser::default().parse_headers(header);
+    let msg = LISTING.parse_headers(header);
     list_row(msg.as_ref(), uid, flags, internal_date, size)
 }
 
@@ -192,7 +214,7 @@ fn parse_body_with<R>(
     undecoded_parts(&raw, 0, raw.len(), MAX_DEPTH, &mut skipped);
     let reduced = (!skipped.is_empty()).then(|| without_parts(&raw, &mut skipped));
     let source: &[u8] = reduced.as_deref().unwrap_or(&raw);
-    let (extra, text, attachments) = match MessageParser::default().parse(source) {
+    let (extra, text, attachments) = match LISTING.parse(source) {
         Some(msg) => {
             let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
             let attachments = msg
@@ -258,7 +280,7 @@ fn undecoded_parts(raw: &[u8], start: usize, end: usize, depth: u8, out: &mut Ve
     let Some(body) = body_offset(part).map(|b| start + b) else {
         return;
     };
-    let Some(headers) = MessageParser::default().parse_headers(&part[..body - start]) else {
+    let Some(headers) = MIME_ONLY.parse_headers(&part[..body - start]) else {
         return;
     };
     let root = headers.root_part();
