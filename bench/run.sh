@@ -102,10 +102,12 @@ run_petrel() {
 }
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# Each contender starts with nothing of the one before still being written back to the disk
+# (mbsync's 10,000 files, Petrel's database): `sync` before each.
 for r in $(seq "$REPS"); do
-  log "round $r/$REPS: raw fetch"; run_raw
-  log "round $r/$REPS: mbsync"; run_mbsync
-  log "round $r/$REPS: Petrel"; run_petrel
+  log "round $r/$REPS: raw fetch"; sync; run_raw
+  log "round $r/$REPS: mbsync"; sync; run_mbsync
+  log "round $r/$REPS: Petrel"; sync; run_petrel
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
