@@ -199,7 +199,9 @@ pub struct ParsedBody {
 /// Base64 parts that are neither text nor containers (images, PDFs, …) are not decoded: only
 /// their headers and size are needed here, and decoding them was the largest cost of storing
 /// bodies. They are replaced by a one-byte placeholder in a copy that mail-parser reads, and
-/// their size is the exact decoded length, counted from the encoded text (`base64_len`).
+/// their size is the exact decoded length, counted from the encoded text (`base64_len`). Nor is
+/// the HTML version of a `multipart/alternative` that has a plain text one: the stored text comes
+/// from the plain one, as mail-parser would take it.
 pub fn parse_body(raw: Vec<u8>) -> ParsedBody {
     parse_body_with(raw, |_, _| ()).1
 }
@@ -263,61 +265,132 @@ fn parse_body_with<R>(
 const MAX_DEPTH: u8 = 8;
 /// What stands for an undecoded part's body in the copy mail-parser reads: valid base64.
 const PLACEHOLDER: &[u8] = b"AA==";
+/// What stands for an HTML alternative's body: valid in every transfer encoding (ending in `=`,
+/// [`PLACEHOLDER`] would be a soft line break in quoted-printable, which hides the delimiter).
+const HTML_PLACEHOLDER: &[u8] = b"<p></p>";
 
-/// A base64 part left undecoded: its body in the raw message, its decoded size, and where its
-/// placeholder ends up in the reduced copy.
+/// A part left undecoded: its body in the raw message, its decoded size (attachments), what
+/// stands for it in the reduced copy, and where that ends up.
 struct Undecoded {
     start: usize,
     end: usize,
     size: usize,
+    placeholder: &'static [u8],
     placeholder_at: usize,
 }
 
-/// Collects the base64 leaf parts of `raw[start..end]` that are not text, multipart or
-/// message parts (what mail-parser would only list as attachments).
-fn undecoded_parts(raw: &[u8], start: usize, end: usize, depth: u8, out: &mut Vec<Undecoded>) {
+/// A part's headers, as far as [`undecoded_parts`] needs them.
+struct PartHead {
+    /// Where its body starts in the whole message.
+    body: usize,
+    /// `type/subtype`, lowercase; `None` without a Content-Type (text/plain, or message/rfc822
+    /// in a digest).
+    mime: Option<(String, String)>,
+    boundary: Option<String>,
+    base64: bool,
+    attachment: bool,
+}
+
+fn part_head(raw: &[u8], start: usize, end: usize) -> Option<PartHead> {
     let part = &raw[start..end];
-    let Some(body) = body_offset(part).map(|b| start + b) else {
-        return;
-    };
-    let Some(headers) = MIME_ONLY.parse_headers(&part[..body - start]) else {
-        return;
-    };
+    let body = start + body_offset(part)?;
+    let headers = MIME_ONLY.parse_headers(&part[..body - start])?;
     let root = headers.root_part();
-    let (ctype, boundary) = match root.content_type() {
-        Some(ct) => (
-            ct.ctype().to_ascii_lowercase(),
-            ct.attribute("boundary").map(str::to_string),
-        ),
-        // No Content-Type: text/plain (or message/rfc822 in a digest), never skipped.
-        None => return,
+    let content_type = root.content_type();
+    Some(PartHead {
+        body,
+        mime: content_type.map(|ct| {
+            (
+                ct.ctype().to_ascii_lowercase(),
+                ct.subtype().unwrap_or_default().to_ascii_lowercase(),
+            )
+        }),
+        boundary: content_type
+            .and_then(|ct| ct.attribute("boundary"))
+            .filter(|b| !b.is_empty())
+            .map(str::to_string),
+        base64: root
+            .content_transfer_encoding()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64")),
+        attachment: root
+            .content_disposition()
+            .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment")),
+    })
+}
+
+/// Collects the parts of `raw[start..end]` that parsing for the list and the search text need not
+/// decode: base64 leaf parts that are not text, multipart or message parts (what mail-parser
+/// would only list as attachments), and the HTML version of a `multipart/alternative` that has a
+/// plain text one (the text is taken from the plain one; the reader parses the message anew).
+fn undecoded_parts(raw: &[u8], start: usize, end: usize, depth: u8, out: &mut Vec<Undecoded>) {
+    if let Some(head) = part_head(raw, start, end) {
+        undecoded_in(raw, &head, end, depth, out);
+    }
+}
+
+/// [`undecoded_parts`] of a part whose headers are read, ending at `end`.
+fn undecoded_in(raw: &[u8], head: &PartHead, end: usize, depth: u8, out: &mut Vec<Undecoded>) {
+    let Some((ctype, subtype)) = &head.mime else {
+        return;
     };
     match ctype.as_str() {
         "multipart" => {
-            if depth == 0 {
-                return;
-            }
-            let Some(boundary) = boundary.filter(|b| !b.is_empty()) else {
+            let Some(boundary) = head.boundary.as_deref().filter(|_| depth > 0) else {
                 return;
             };
-            for (s, e) in subparts(raw, body, end, boundary.as_bytes()) {
-                undecoded_parts(raw, s, e, depth - 1, out);
+            let children: Vec<(usize, PartHead)> =
+                subparts(raw, head.body, end, boundary.as_bytes())
+                    .into_iter()
+                    .filter_map(|(s, e)| Some((e, part_head(raw, s, e)?)))
+                    .collect();
+            let is = |h: &PartHead, t: &str, st: &str| {
+                !h.attachment
+                    && h.mime
+                        .as_ref()
+                        .is_some_and(|(ct, sub)| ct == t && sub == st)
+            };
+            let plain_too =
+                subtype == "alternative" && children.iter().any(|(_, h)| is(h, "text", "plain"));
+            for (e, h) in &children {
+                if plain_too && is(h, "text", "html") {
+                    skip(out, h.body, *e, 0, HTML_PLACEHOLDER);
+                } else {
+                    undecoded_in(raw, h, *e, depth - 1, out);
+                }
             }
         }
         "text" | "message" => {}
         _ => {
-            let base64 = root
-                .content_transfer_encoding()
-                .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
-            if base64 && end - body > PLACEHOLDER.len() {
-                out.push(Undecoded {
-                    start: body,
+            if head.base64 {
+                skip(
+                    out,
+                    head.body,
                     end,
-                    size: base64_len(&raw[body..end]),
-                    placeholder_at: 0,
-                });
+                    base64_len(&raw[head.body..end]),
+                    PLACEHOLDER,
+                );
             }
         }
+    }
+}
+
+/// Records `start..end` as a body left undecoded, of decoded `size`, unless it is no longer
+/// than its `placeholder`.
+fn skip(
+    out: &mut Vec<Undecoded>,
+    start: usize,
+    end: usize,
+    size: usize,
+    placeholder: &'static [u8],
+) {
+    if end - start > placeholder.len() {
+        out.push(Undecoded {
+            start,
+            end,
+            size,
+            placeholder,
+            placeholder_at: 0,
+        });
     }
 }
 
@@ -384,37 +457,30 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     memchr::memchr(needle, hay)
 }
 
-/// The decoded length of base64 text: three bytes for every four data characters, counted line
-/// by line (line breaks, trailing whitespace and `=` padding are not data). Exact for base64 as
-/// RFC 2045 writes it; a space inside a line (never seen in practice) would count as 3/4 byte.
+/// The decoded length of base64 text: three bytes for every four data characters (line breaks,
+/// whitespace and `=` padding are not data). Exact for base64 as RFC 2045 writes it. Counted in
+/// runs of 255 bytes with a byte counter, which the compiler vectorises: ≈ 10 GB/s here, against
+/// ≈ 2 GB/s line by line (a `memchr` per 76-character line) and 1.3 GB/s with a `usize` counter.
 fn base64_len(encoded: &[u8]) -> usize {
-    let mut data = 0;
-    let mut pos = 0;
-    while pos < encoded.len() {
-        let end = find_byte(&encoded[pos..], b'\n').map_or(encoded.len(), |n| pos + n);
-        let mut line = &encoded[pos..end];
-        while let [rest @ .., last] = line {
-            if !matches!(last, b'\r' | b' ' | b'\t' | b'=') {
-                break;
-            }
-            line = rest;
-        }
-        data += line.len();
-        pos = end + 1;
-    }
+    let is_data = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let data: usize = encoded
+        .chunks(255)
+        .map(|run| usize::from(run.iter().fold(0u8, |n, &b| n + u8::from(is_data(b)))))
+        .sum();
     data * 3 / 4
 }
 
-/// A copy of `raw` with the bodies of `parts` (in order, not overlapping) replaced by
-/// [`PLACEHOLDER`]; records where each placeholder lands.
+/// A copy of `raw` with the bodies of `parts` (in order, not overlapping) replaced by their
+/// placeholders; records where each placeholder lands.
 fn without_parts(raw: &[u8], parts: &mut [Undecoded]) -> Vec<u8> {
     let removed: usize = parts.iter().map(|p| p.end - p.start).sum();
-    let mut out = Vec::with_capacity(raw.len() - removed + parts.len() * PLACEHOLDER.len());
+    let added: usize = parts.iter().map(|p| p.placeholder.len()).sum();
+    let mut out = Vec::with_capacity(raw.len() - removed + added);
     let mut at = 0;
     for p in parts.iter_mut() {
         out.extend_from_slice(&raw[at..p.start]);
         p.placeholder_at = out.len();
-        out.extend_from_slice(PLACEHOLDER);
+        out.extend_from_slice(p.placeholder);
         at = p.end;
     }
     out.extend_from_slice(&raw[at..]);
@@ -625,6 +691,33 @@ Content-Disposition: attachment; filename=\"notes.txt\"{eol}Content-Transfer-Enc
     }
 
     #[test]
+    fn an_html_alternative_is_not_decoded_when_there_is_plain_text() {
+        let html = "<p>Gr=C3=BC=C3=9Fe from <b>HTML</b></p>=\r\n".repeat(50);
+        let with_plain = format!(
+            "From: a@example.org\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n\
+--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlain words\r\n\
+--alt\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+{html}--alt--\r\n"
+        );
+        // Without a plain version (a text/plain attachment does not count), the HTML is the text.
+        let html_only = format!(
+            "From: a@example.org\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n\
+--alt\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nfile\r\n\
+--alt\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+{html}--alt--\r\n"
+        );
+        for (raw, skipped) in [(with_plain, 1), (html_only, 0)] {
+            let mut out = Vec::new();
+            undecoded_parts(raw.as_bytes(), 0, raw.len(), MAX_DEPTH, &mut out);
+            assert_eq!(out.len(), skipped);
+            let (text, attachments) = decoded_in_full(raw.as_bytes());
+            let p = parse_body(raw.into_bytes());
+            assert_eq!(p.body.text, text);
+            assert_eq!(p.body.attachments, attachments);
+        }
+    }
+
+    #[test]
     fn single_part_binary_and_broken_multiparts() {
         let data = vec![9u8; 4000];
         let raw = format!(
@@ -672,5 +765,11 @@ Content-Transfer-Encoding: base64\r\n\r\n{}",
         }
         assert_eq!(find_byte(b"", b'-'), None);
         assert_eq!(base64_len(b"SGVsbG8=\r\nSGk=\r\n"), 7);
+        assert_eq!(
+            base64_len(b"SGVs bG8=\nSGk=  \t\n"),
+            7,
+            "whitespace is not data"
+        );
+        assert_eq!(base64_len(b""), 0);
     }
 }
