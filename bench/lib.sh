@@ -4,7 +4,7 @@
 
 COUNT=${BENCH_COUNT:-10000}
 SEED=${BENCH_SEED:-1}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 
 # bench_tools "apt packages" "commands": installs the packages (Debian/Ubuntu) and checks the
 # commands are there.

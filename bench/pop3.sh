@@ -12,7 +12,7 @@
 # Both are timed as whole processes (start-up, TLS and login included). Prints a report and
 # saves it to bench/results/<timestamp>-pop3.md. A missed target never fails the script.
 #
-# Knobs: BENCH_COUNT (messages, default 10000), BENCH_SEED (1), BENCH_REPS (3),
+# Knobs: BENCH_COUNT (messages, default 10000), BENCH_SEED (1), BENCH_REPS (5),
 # BENCH_GETMAIL_REPS (rounds that include getmail, default 1: it takes minutes).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh

@@ -8,7 +8,7 @@
 # Prints a report (medians, spreads, ratios to A and B, targets PASS/MISS) and saves it to
 # bench/results/<timestamp>.md. A missed target never fails the script; a broken run does.
 #
-# Knobs: BENCH_COUNT (messages, default 10000), BENCH_SEED (corpus seed, 1), BENCH_REPS (3),
+# Knobs: BENCH_COUNT (messages, default 10000), BENCH_SEED (corpus seed, 1), BENCH_REPS (5),
 # BENCH_RESYNCS (no-change resyncs per Petrel run, 5), BENCH_KEEP=1 keeps the user's mail.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
